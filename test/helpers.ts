@@ -1,0 +1,105 @@
+/**
+ * @file Shared test helpers: seeded inputs, finite-difference gradient checks, error
+ * measures, and the golden-file loader.
+ */
+import { readFileSync } from 'node:fs';
+import { deriveKey, normal, tensor, uniform, type Tensor } from '../src/tensor/index.ts';
+import { readSafetensors, type RawTensor } from '../src/nn/index.ts';
+
+/** Seeded N(0, scale^2) input of a shape. */
+export function randn(shape: number[], name: string, scale = 1): Tensor {
+  return normal(deriveKey(777, 'test', name), shape, 0, scale);
+}
+
+/** Seeded uniform input in [low, high). */
+export function rand(shape: number[], name: string, low: number, high: number): Tensor {
+  return uniform(deriveKey(777, 'test', name), shape, low, high);
+}
+
+/** Distinct values spaced `gap` apart, shuffled: inputs for max/where away from ties. */
+export function spaced(shape: number[], name: string, gap = 0.25): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const order = Array.from(uniform(deriveKey(777, 'spaced', name), [n]).toArray()).map((u, i) => [u, i] as const);
+  order.sort((a, b) => a[0] - b[0]);
+  const values = new Float32Array(n);
+  order.forEach(([, i], rank) => (values[i] = (rank - n / 2) * gap));
+  return tensor(values, shape);
+}
+
+/** max|a - b| / max(max|b|, floor): the per-tensor relative error used against PyTorch. */
+export function relErr(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 1e-6): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+  let diff = 0;
+  let scale = floor;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i]! - expected[i]!);
+    diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / scale;
+}
+
+export interface GradCheckResult {
+  /** Worst |numeric - analytic| / (atol + rtol * |analytic|) over the checked elements; <= 1 passes. */
+  worst: number;
+  where: string;
+}
+
+/**
+ * Compares autograd with central finite differences of L = sum(f(inputs) * W) for a fixed
+ * random W. L is summed in float64 from the f32 outputs to keep rounding noise small.
+ * Checks up to `maxPerInput` elements of each input that requires grad.
+ */
+export function gradCheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: { h?: number; rtol?: number; atol?: number; maxPerInput?: number } = {},
+): GradCheckResult {
+  const { h = 1e-2, rtol = 2e-2, atol = 2e-3, maxPerInput = 24 } = opts;
+  const leaves = inputs.map((x) => (x.dtype === 'f32' ? x.detach().clone().requireGrad() : x));
+  const out = f(...leaves);
+  const weights = randn([...out.shape], 'gradcheck-weights').toArray();
+  out.backward(tensor(weights, [...out.shape]));
+  const lossAt = (xs: Tensor[]): number => {
+    const y = f(...xs).toArray();
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += y[i]! * weights[i]!;
+    return s;
+  };
+  let worst = 0;
+  let where = '';
+  leaves.forEach((leaf, k) => {
+    if (!leaf.requiresGrad) return;
+    const base = leaf.toArray() as Float32Array;
+    const analytic = leaf.grad!.toArray();
+    const step = Math.max(1, Math.floor(base.length / maxPerInput));
+    for (let i = 0; i < base.length; i += step) {
+      const plus = Float32Array.from(base);
+      const minus = Float32Array.from(base);
+      plus[i] = base[i]! + h;
+      minus[i] = base[i]! - h;
+      const at = (v: Float32Array): Tensor[] => leaves.map((x, j) => (j === k ? tensor(v, [...x.shape]) : x.detach()));
+      const numeric = (lossAt(at(plus)) - lossAt(at(minus))) / (plus[i]! - minus[i]!);
+      const score = Math.abs(numeric - analytic[i]!) / (atol + rtol * Math.abs(analytic[i]!));
+      if (score > worst) {
+        worst = score;
+        where = `input ${k} element ${i}: numeric ${numeric}, analytic ${analytic[i]}`;
+      }
+    }
+  });
+  return { worst, where };
+}
+
+/** Loads a golden safetensors file from test/golden. */
+export function loadGolden(name: string): { tensors: ReadonlyMap<string, RawTensor>; metadata: Record<string, string> } {
+  const file = readSafetensors(readFileSync(new URL(`./golden/${name}`, import.meta.url)));
+  return { tensors: file.tensors, metadata: { ...file.metadata } };
+}
+
+/** A golden tensor as a Tensor (F32 or I32). */
+export function goldenTensor(tensors: ReadonlyMap<string, RawTensor>, name: string): Tensor {
+  const raw = tensors.get(name);
+  if (raw === undefined) throw new Error(`golden tensor '${name}' is missing: regenerate with npm run golden`);
+  if (raw.dtype === 'F64') throw new Error(`golden tensor '${name}' is F64`);
+  return tensor(raw.data, [...raw.shape], { dtype: raw.dtype === 'F32' ? 'f32' : 'i32' });
+}
