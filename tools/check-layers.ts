@@ -28,7 +28,8 @@ function* sourceFiles(dir: string): Generator<string> {
 }
 
 function layerOf(srcDir: string, file: string): string | undefined {
-  return relative(srcDir, file).split(sep)[0];
+  const first = relative(srcDir, file).split(sep)[0];
+  return first === '..' ? undefined : first;
 }
 
 const IMPORT_RE = /(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -47,7 +48,8 @@ export function findViolations(srcDir: string): LayerViolation[] {
       const to = layerOf(root, resolve(dirname(file), specifier));
       const toLevel = to === undefined ? undefined : LEVEL[to];
       if (toLevel === undefined || toLevel > LEVEL[from]!) {
-        const line = text.slice(0, match.index).split('\n').length;
+        const keywordAt = match.index + match[0].search(/\S/);
+        const line = text.slice(0, keywordAt).split('\n').length;
         violations.push({ file: relative(process.cwd(), file), line, from, to: to ?? '(outside src)', specifier });
       }
     }

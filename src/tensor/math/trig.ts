@@ -5,25 +5,33 @@
  * Working in turns makes the range reduction exact: 4v, its floor q and
  * the fraction w are all exact in f32, so 2*pi*v = q*pi/2 + w*pi/2 with
  * w in [-1/2, 1/2). The only reduction error is the single rounded multiply
- * theta = fround(w * fround(pi/2)), which is a RELATIVE error (about 1e-7)
- * of theta, so even next to the zeros of sin and cos the result keeps a
- * small relative error.
+ * theta = fround(w * fround(pi/2)), a RELATIVE error (at most 2^-24) of
+ * theta, so even next to the zeros of sin and cos the result keeps a small
+ * relative error; the rounding of pi/2 itself is folded into the polynomial
+ * coefficients.
  */
 import { f, signBit } from './f32.ts';
 
-/** fround(pi / 2). */
+/** fround(pi / 2); it is 4.4e-8 too large (2.8e-8 relative). */
 const PI_2 = 1.5707963705062866;
 
-// Taylor coefficients rounded to f32. On |theta| <= pi/4 the truncation
-// errors are theta^11/11! < 2e-9 (sin, relative 2.8e-9) and theta^12/12! < 1.2e-10 (cos).
-const S3 = -0.1666666716337204; // -1/3!
-const S5 = 0.008333333767950535; // 1/5!
-const S7 = -0.00019841270113829523; // -1/7!
-const S9 = 0.0000027557318844628753; // 1/9!
-const C4 = 0.0416666679084301; // 1/4!
-const C6 = -0.0013888889225199819; // -1/6!
-const C8 = 0.000024801587642286904; // 1/8!
-const C10 = -2.755731998149713e-7; // -1/10!
+// The polynomials evaluate sin(kappa*th) and cos(kappa*th) with
+// kappa = (pi/2) / PI_2 = 1 - 2.78e-8, i.e. the Taylor series of sin and cos
+// with the k-th coefficient multiplied by kappa^k: this undoes the rounding
+// of pi/2 itself, so only the rounding of the product w * PI_2 remains.
+// Coefficients computed in float64 and rounded to f32 (see the numerics doc).
+// On |th| <= pi/4 the truncation errors are th^11/11! < 2e-9 (sin,
+// relative 2.8e-9) and th^12/12! < 1.2e-10 (cos).
+const K1 = -2.7827534054836178e-8; // kappa - 1
+const S3 = -0.1666666567325592; // -kappa^3 / 3!
+const S5 = 0.008333331905305386; // kappa^5 / 5!
+const S7 = -0.00019841265748254955; // -kappa^7 / 7!
+const S9 = 0.000002755731202341849; // kappa^9 / 9!
+const D2 = 2.7827534054836178e-8; // (1 - kappa^2) / 2
+const C4 = 0.0416666604578495; // kappa^4 / 4!
+const C6 = -0.0013888886896893382; // -kappa^6 / 6!
+const C8 = 0.000024801582185318694; // kappa^8 / 8!
+const C10 = -2.75573114549843e-7; // -kappa^10 / 10!
 
 /** Every f32 from 2^24 on is an even integer: a whole number of turns, sin 0 and cos 1. */
 const WHOLE_TURNS = 16777216;
@@ -45,18 +53,18 @@ export function sinCosTurnsF32(v: number): [number, number] {
   const th = f(w * PI_2); // |th| <= pi/4, the one rounding of the reduction
   const z = f(th * th);
 
-  // sin(th) = th + th*(z*(S3 + z*(S5 + z*(S7 + z*S9))))
+  // sin(kappa th) = th + th*((kappa - 1) + z*(S3 + z*(S5 + z*(S7 + z*S9))))
   let ps = f(S7 + f(z * S9));
   ps = f(S5 + f(z * ps));
   ps = f(S3 + f(z * ps));
-  const s = f(th + f(th * f(z * ps)));
+  const s = f(th + f(th * f(K1 + f(z * ps))));
 
-  // cos(th) = 1 - (z/2 - z^2*(C4 + z*(C6 + z*(C8 + z*C10)))): the small
-  // part is formed first so only the last subtraction rounds near 1.
+  // cos(kappa th) = 1 - (z/2 - (z*(1 - kappa^2)/2 + z^2*(C4 + z*(C6 + z*(C8 + z*C10))))):
+  // the small part is formed first so only the last subtraction rounds near 1.
   let pc = f(C8 + f(z * C10));
   pc = f(C6 + f(z * pc));
   pc = f(C4 + f(z * pc));
-  const c = f(1 - f(f(0.5 * z) - f(f(z * z) * pc)));
+  const c = f(1 - f(f(0.5 * z) - f(f(z * D2) + f(f(z * z) * pc))));
 
   let sn: number;
   let cs: number;
