@@ -16,7 +16,7 @@ import * as movement from './ops/movement.ts';
 import * as reduce from './ops/reduce.ts';
 import { matmul } from './ops/matmul.ts';
 import { fullLike } from './ops/creation.ts';
-import { GradError } from './errors.ts';
+import { GradError, ShapeError } from './errors.ts';
 
 let defaultBackend: Backend = referenceBackend;
 
@@ -91,7 +91,7 @@ export class Tensor implements View {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new GradError(`item() needs exactly one element, shape is [${this.shape.join(',')}]`);
+    if (this.size !== 1) throw new ShapeError(`item() needs exactly one element, shape is [${this.shape.join(',')}]`);
     return this.toArray()[0]!;
   }
 

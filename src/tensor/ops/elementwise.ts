@@ -7,9 +7,9 @@ import { record } from '../autograd.ts';
 import type { BinaryOp, UnaryOp, View } from '../backend/backend.ts';
 import { expectDType } from '../dtype.ts';
 import { BackendError } from '../errors.ts';
-import { broadcastShapes, type Shape } from '../shape.ts';
+import { broadcastShapes, numel, type Shape } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
-import { fullLike, scalar } from './creation.ts';
+import { scalar } from './creation.ts';
 import { sumToShape } from './reduce.ts';
 
 const INV_SQRT_PI_TIMES_2 = Math.fround(2 / Math.sqrt(Math.PI));
@@ -47,7 +47,7 @@ function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): { out: Tens
   expectDType(`${op} right operand`, b.dtype, a.dtype);
   if (op === 'div' || op === 'max') expectDType(op, a.dtype, 'f32');
   const shape = broadcastShapes(a.shape, b.shape);
-  const out = new Tensor(a.backend.alloc(a.dtype, shape.reduce((p, d) => p * d, 1)), shape, a.backend);
+  const out = new Tensor(a.backend.alloc(a.dtype, numel(shape)), shape, a.backend);
   a.backend.binary(op, out.data, broadcastView(a, shape), broadcastView(b, shape));
   return { out, a, b };
 }
@@ -97,12 +97,13 @@ export function eq(a: TensorLike, b: TensorLike): Tensor {
  * @example where(causalMask(T), att_BHTT, -Infinity)
  */
 export function where(cond: Tensor, aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = typeof aLike === 'number' ? asTensor(aLike, typeof bLike === 'number' ? fullLike(cond, 0) : bLike) : aLike;
+  // Two plain numbers give an f32 result; otherwise numbers take the tensor operand's dtype.
+  const a = typeof aLike !== 'number' ? aLike : typeof bLike !== 'number' ? asTensor(aLike, bLike) : scalar(aLike, { backend: cond.backend });
   const b = asTensor(bLike, a);
   checkSameBackend('where', cond, a, b);
   expectDType('where right operand', b.dtype, a.dtype);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
-  const out = new Tensor(a.backend.alloc(a.dtype, shape.reduce((p, d) => p * d, 1)), shape, a.backend);
+  const out = new Tensor(a.backend.alloc(a.dtype, numel(shape)), shape, a.backend);
   a.backend.where(out.data, broadcastView(cond, shape), broadcastView(a, shape), broadcastView(b, shape));
   return record(out, 'where', [cond, a, b], (g) => [
     null,
