@@ -34,7 +34,29 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'lt' | 'eq';
 
 export type ReduceOp = 'sum' | 'max';
 
-export interface Backend {
+/**
+ * Fused row kernels: one op each at the tensor level, defined bit for bit by
+ * reference-fused.ts. Buffers are dense; "rows" are the leading dims flattened and `n` is
+ * the last axis. Backward kernels recompute what they need from the saved inputs.
+ */
+export interface FusedKernels {
+  softmax(out: Float32Array, x: Float32Array, rows: number, n: number): void;
+  softmaxBackward(dx: Float32Array, y: Float32Array, g: Float32Array, rows: number, n: number): void;
+  logSoftmax(out: Float32Array, x: Float32Array, rows: number, n: number): void;
+  logSoftmaxBackward(dx: Float32Array, y: Float32Array, g: Float32Array, rows: number, n: number): void;
+  /** nll[r] = log(sum exp(x_r - m)) - (x_r[t] - m): per-row negative log-likelihood. */
+  crossEntropy(nll: Float32Array, x: Float32Array, targets: Int32Array, rows: number, n: number): void;
+  /** dx[r, i] = g[r] * (softmax(x_r)_i - [i == t_r]). */
+  crossEntropyBackward(dx: Float32Array, x: Float32Array, targets: Int32Array, g: Float32Array, rows: number, n: number): void;
+  /** y = (x - mean) * rstd * w + b per row; writes each row's mean and rstd for backward. */
+  layerNorm(y: Float32Array, mean: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array, rows: number, n: number, eps: number): void;
+  layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array, x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, g: Float32Array, rows: number, n: number): void;
+  /** GELU, tanh form, elementwise. */
+  gelu(y: Float32Array, x: Float32Array): void;
+  geluBackward(dx: Float32Array, x: Float32Array, g: Float32Array): void;
+}
+
+export interface Backend extends FusedKernels {
   readonly name: string;
 
   /** A zero-filled dense buffer. Fast backends place it in their own memory. */

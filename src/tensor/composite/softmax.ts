@@ -1,20 +1,41 @@
 /**
- * @file softmax and logSoftmax, composed from primitives. The row maximum is subtracted
- * first (detached: the result does not depend on it) so exp never overflows.
+ * @file softmax and logSoftmax as fused ops: one backend kernel each way, defined bit for
+ * bit by backend/reference-fused.ts. The row maximum is subtracted first, so exp never
+ * overflows. Other axes than the last are moved last with a (differentiable) transpose.
  */
+import { record } from '../autograd.ts';
+import { empty } from '../ops/creation.ts';
+import { normalizeAxis } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
+import { asRows } from './rows.ts';
+
+type RowKernel = 'softmax' | 'logSoftmax';
+
+function rowOp(kernel: RowKernel, x: Tensor, axis: number): Tensor {
+  const ax = normalizeAxis(axis, x.ndim);
+  if (ax !== x.ndim - 1) return rowOp(kernel, x.transpose(ax, -1), -1).transpose(ax, -1);
+  const { data, rows, n } = asRows(kernel, x);
+  const out = empty(x.shape, { backend: x.backend });
+  const y = out.data as Float32Array;
+  x.backend[kernel](y, data, rows, n);
+  return record(out, kernel, [x], (g) => {
+    const dx = empty(x.shape, { backend: x.backend });
+    const gRows = asRows(kernel, g).data;
+    if (kernel === 'softmax') x.backend.softmaxBackward(dx.data as Float32Array, y, gRows, rows, n);
+    else x.backend.logSoftmaxBackward(dx.data as Float32Array, y, gRows, rows, n);
+    return [dx];
+  });
+}
 
 /**
  * exp(x - max) / sum(exp(x - max)) along `axis`.
  * @example softmax(att_BHTT, -1)
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const e = x.sub(x.max(axis, true).detach()).exp();
-  return e.div(e.sum(axis, true));
+  return rowOp('softmax', x, axis);
 }
 
 /** (x - max) - log(sum(exp(x - max))) along `axis`. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const z = x.sub(x.max(axis, true).detach());
-  return z.sub(z.exp().sum(axis, true).log());
+  return rowOp('logSoftmax', x, axis);
 }

@@ -21,6 +21,17 @@ export function clone(x: Tensor): Tensor {
   return record(out, 'clone', [x], (g) => [g]);
 }
 
+/**
+ * The elements of `x` as one dense buffer in row-major order, for kernels: a subarray of
+ * x's own buffer when x is dense, else a fresh copy. No tape is recorded.
+ */
+export function denseData(x: Tensor): Tensor['data'] {
+  if (isDense(x)) return x.data.subarray(x.offset, x.offset + x.size);
+  const out = x.backend.alloc(x.dtype, x.size);
+  x.backend.copy({ data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 }, x);
+  return out;
+}
+
 /** `x` itself when already dense in row-major order, else a dense copy. */
 export function contiguous(x: Tensor): Tensor {
   return isDense(x) ? x : clone(x);
