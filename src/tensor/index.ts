@@ -8,7 +8,17 @@
  * const loss = crossEntropy(logits, tensor(new Int32Array([0]), [1]));
  * loss.backward(); // logits.grad now holds softmax - onehot
  */
-export { Tensor, getDefaultBackend, setDefaultBackend, type TensorLike } from './tensor.ts';
+import { setDefaultBackendFactory } from './tensor.ts';
+import { createNodeWasmBackend } from './backend/wasm/node.ts';
+
+// In Node the wasm backend (all cores) is the default; set another with setDefaultBackend.
+setDefaultBackendFactory(() => createNodeWasmBackend());
+
+export { Tensor, getDefaultBackend, setDefaultBackend, setDefaultBackendFactory, type TensorLike } from './tensor.ts';
+export { tidy } from './scope.ts';
+export { createNodeWasmBackend, loadKernelModule, type NodeWasmBackendOptions } from './backend/wasm/node.ts';
+export type { WasmBackend } from './backend/wasm/wasm-backend.ts';
+export { DisposedBufferError } from './backend/wasm/memory.ts';
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp } from './backend/backend.ts';
 export { referenceBackend } from './backend/reference.ts';
 export type { DType, Storage } from './dtype.ts';

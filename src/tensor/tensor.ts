@@ -18,16 +18,26 @@ import { matmul } from './ops/matmul.ts';
 import { fullLike } from './ops/creation.ts';
 import { GradError, ShapeError } from './errors.ts';
 
-let defaultBackend: Backend = referenceBackend;
+let defaultBackend: Backend | undefined;
+let defaultFactory: () => Backend = () => referenceBackend;
 
-/** The backend new tensors are created on unless one is given. */
+/** The backend new tensors are created on unless one is given (created on first use). */
 export function getDefaultBackend(): Backend {
+  defaultBackend ??= defaultFactory();
   return defaultBackend;
 }
 
 /** Sets the backend for tensors created from now on (the CLI picks it once at start-up). */
 export function setDefaultBackend(backend: Backend): void {
   defaultBackend = backend;
+}
+
+/**
+ * How to make the default backend if none was set when it is first needed. The Node entry
+ * point (tensor/index.ts) installs the wasm backend; the reference backend is the fallback.
+ */
+export function setDefaultBackendFactory(factory: () => Backend): void {
+  defaultFactory = factory;
 }
 
 export type TensorLike = Tensor | number;
@@ -83,10 +93,13 @@ export class Tensor implements View {
     runBackward(this, gradOut, (t) => fullLike(t, 1));
   }
 
-  /** The values as a dense typed array in row-major order (a copy unless already dense). */
+  /**
+   * The values as a new dense typed array in row-major order. Always a copy, detached from
+   * the backend's memory, so it stays valid whatever happens to the tensor's buffer.
+   */
   toArray(): Storage {
     const dense = this.contiguous();
-    return dense.data.subarray(dense.offset, dense.offset + dense.size);
+    return dense.data.slice(dense.offset, dense.offset + dense.size);
   }
 
   /** The single value of a one-element tensor. */

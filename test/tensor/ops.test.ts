@@ -171,6 +171,8 @@ test('backward from a given output gradient composes like one graph (pipeline st
   assert.deepEqual(f32(w2.grad!), whole2);
 });
 
-test('the reference backend is the default and tensors report it', () => {
-  assert.equal(tensor([1]).backend, referenceBackend);
+test('tensors report their backend; the suite runs once per backend (TESSERA_TEST_BACKEND)', () => {
+  const expected = process.env['TESSERA_TEST_BACKEND'] === 'reference' ? 'reference' : 'wasm';
+  assert.equal(tensor([1]).backend.name, expected);
+  assert.equal(tensor([1], [1], { backend: referenceBackend }).backend, referenceBackend);
 });

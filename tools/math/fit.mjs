@@ -2,7 +2,8 @@
 //
 // Run:  node tools/math/fit.mjs
 // It prints the f32-rounded coefficients that are committed in
-// src/tensor/math/tanh.ts and src/tensor/math/erf.ts. Everything here is
+// src/tensor/math/tanh.ts, src/tensor/math/erf.ts and (kappa-scaled Taylor,
+// no fit) src/tensor/math/trig.ts. Everything here is
 // plain float64 JavaScript with no dependencies, so the output is
 // reproducible on any machine running Node 20.
 //
@@ -332,6 +333,26 @@ function nextUpF32(x) {
   return b.getFloat32(0);
 }
 
+/**
+ * Coefficients of src/tensor/math/trig.ts: Taylor series of sin(kappa*th) and
+ * cos(kappa*th), kappa = (pi/2) / fround(pi/2), so that the polynomial in
+ * th = fround(w * fround(pi/2)) approximates sin(w * pi/2) and cos(w * pi/2)
+ * without the rounding error of fround(pi/2). No fit is needed: on
+ * |th| <= pi/4 the truncated Taylor series is already below 3e-9 relative.
+ */
+export function sinCosCoefficients() {
+  const kappa = Math.PI / 2 / f(Math.PI / 2);
+  let fact = 1;
+  const out = { K1: f(kappa - 1), D2: f((1 - kappa * kappa) / 2) };
+  for (let k = 2; k <= 10; k++) {
+    fact *= k;
+    const sign = k % 4 === 2 || k % 4 === 3 ? -1 : 1;
+    out[(k % 2 === 1 ? 'S' : 'C') + k] = f((sign * kappa ** k) / fact);
+  }
+  delete out.C2; // cos uses the exact z/2 plus D2 instead
+  return out;
+}
+
 function printFit(name, r) {
   console.log(`${name}: minimax err ${r.exactErr.toExponential(3)}, after f32 rounding ${r.f32Err.toExponential(3)} (at ${r.worstAt})`);
   r.coeffs.forEach((c, i) => console.log(`  c${i} = ${f32Literal(c)}`));
@@ -342,6 +363,8 @@ function main() {
   printFit(`tanh P(y), y in [0, ${TANH_SMALL}^2], relative error of tanh`, fitTanh());
   printFit('erf Q(y), y in [0, 1], relative error of erf', fitErfSmall());
   printFit(`erf G(1/x - ${ERF_MID_CENTER}), x in [1, threshold], relative error of erfc*exp(x^2)`, fitErfMid());
+  console.log('sin/cos (trig.ts): Taylor coefficients of sin(kappa th), cos(kappa th), kappa = (pi/2)/fround(pi/2)');
+  for (const [k, v] of Object.entries(sinCosCoefficients())) console.log(`  ${k} = ${f32Literal(v)}`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

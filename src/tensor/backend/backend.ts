@@ -59,8 +59,19 @@ export interface FusedKernels {
 export interface Backend extends FusedKernels {
   readonly name: string;
 
-  /** A zero-filled dense buffer. Fast backends place it in their own memory. */
-  alloc(dtype: DType, size: number): Storage;
+  /**
+   * A dense buffer, zero-filled unless `uninitialized` (for outputs a kernel overwrites).
+   * Fast backends place it in their own memory.
+   */
+  alloc(dtype: DType, size: number, uninitialized?: boolean): Storage;
+
+  /**
+   * Scopes bound buffer lifetimes (see `tidy`): buffers allocated after pushScope are
+   * released by the matching popScope, except those in `keep`. Garbage-collected
+   * backends implement both as no-ops.
+   */
+  pushScope(): void;
+  popScope(keep: readonly Storage[]): void;
 
   /**
    * dst[i] = src[i] for every multi-index i of their common shape. The only kernel that

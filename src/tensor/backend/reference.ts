@@ -85,6 +85,8 @@ export const referenceBackend: Backend = {
   alloc(dtype: DType, size: number): Storage {
     return allocStorage(dtype, size);
   },
+  pushScope() {},
+  popScope() {},
 
   copy(dst, src) {
     const od = elementOffsets(dst);

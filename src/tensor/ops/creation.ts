@@ -77,10 +77,10 @@ export function scalar(value: number, opts: CreateOptions = {}): Tensor {
   return tensor([value], [], opts);
 }
 
-/** An uninitialised (zero-filled) tensor for an op to write its output into. */
+/** An uninitialised tensor for an op to write its whole output into. */
 export function empty(shape: Shape, opts: CreateOptions = {}): Tensor {
   const backend = opts.backend ?? getDefaultBackend();
-  return new Tensor(backend.alloc(opts.dtype ?? 'f32', numel(shape)), shape, backend);
+  return new Tensor(backend.alloc(opts.dtype ?? 'f32', numel(shape), true), shape, backend);
 }
 
 export function full(shape: Shape, value: number, opts: CreateOptions = {}): Tensor {

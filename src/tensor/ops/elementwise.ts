@@ -9,7 +9,7 @@ import { expectDType } from '../dtype.ts';
 import { BackendError } from '../errors.ts';
 import { broadcastShapes, numel, type Shape } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
-import { scalar } from './creation.ts';
+import { empty, scalar } from './creation.ts';
 import { sumToShape } from './reduce.ts';
 
 const INV_SQRT_PI_TIMES_2 = Math.fround(2 / Math.sqrt(Math.PI));
@@ -35,7 +35,7 @@ export function checkSameBackend(op: string, ...ts: Tensor[]): void {
 
 function unary(op: UnaryOp, x: Tensor, grad: (g: Tensor, out: Tensor) => Tensor): Tensor {
   expectDType(op, x.dtype, 'f32');
-  const out = new Tensor(x.backend.alloc('f32', x.size), x.shape, x.backend);
+  const out = empty(x.shape, { backend: x.backend });
   x.backend.unary(op, out.data as Float32Array, x);
   return record(out, op, [x], (g) => [grad(g, out)]);
 }
@@ -47,7 +47,7 @@ function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): { out: Tens
   expectDType(`${op} right operand`, b.dtype, a.dtype);
   if (op === 'div' || op === 'max') expectDType(op, a.dtype, 'f32');
   const shape = broadcastShapes(a.shape, b.shape);
-  const out = new Tensor(a.backend.alloc(a.dtype, numel(shape)), shape, a.backend);
+  const out = empty(shape, { dtype: a.dtype, backend: a.backend });
   a.backend.binary(op, out.data, broadcastView(a, shape), broadcastView(b, shape));
   return { out, a, b };
 }
@@ -103,7 +103,7 @@ export function where(cond: Tensor, aLike: TensorLike, bLike: TensorLike): Tenso
   checkSameBackend('where', cond, a, b);
   expectDType('where right operand', b.dtype, a.dtype);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
-  const out = new Tensor(a.backend.alloc(a.dtype, numel(shape)), shape, a.backend);
+  const out = empty(shape, { dtype: a.dtype, backend: a.backend });
   a.backend.where(out.data, broadcastView(cond, shape), broadcastView(a, shape), broadcastView(b, shape));
   return record(out, 'where', [cond, a, b], (g) => [
     null,

@@ -7,7 +7,7 @@ import { expectDType } from '../dtype.ts';
 import { IndexOutOfRangeError, ShapeError } from '../errors.ts';
 import { fmtShape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
-import { tensor, zeros } from './creation.ts';
+import { empty, tensor, zeros } from './creation.ts';
 import { checkSameBackend } from './elementwise.ts';
 import { contiguous } from './movement.ts';
 
@@ -36,7 +36,7 @@ export function gatherRows(table: Tensor, idx: Tensor): Tensor {
   const dense = contiguous(table);
   const rows = (dense.data as Float32Array).subarray(dense.offset, dense.offset + dense.size);
   const shape = [...idx.shape, C];
-  const out = new Tensor(table.backend.alloc('f32', flatIdx.length * C), shape, table.backend);
+  const out = empty(shape, { backend: table.backend });
   table.backend.gather(out.data as Float32Array, rows, flatIdx, C);
   return record(out, 'gatherRows', [table, idx], (g) => {
     const acc = zeros([V, C], { backend: table.backend });

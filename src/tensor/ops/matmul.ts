@@ -9,8 +9,9 @@
 import { record } from '../autograd.ts';
 import { expectDType } from '../dtype.ts';
 import { ShapeError } from '../errors.ts';
-import { broadcastShapes, fmtShape, numel } from '../shape.ts';
-import { Tensor } from '../tensor.ts';
+import { broadcastShapes, fmtShape } from '../shape.ts';
+import type { Tensor } from '../tensor.ts';
+import { empty } from './creation.ts';
 import { broadcastView, checkSameBackend } from './elementwise.ts';
 import { sumToShape } from './reduce.ts';
 
@@ -34,7 +35,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const shape = [...batch, M, N];
-  const out = new Tensor(a.backend.alloc('f32', numel(shape)), shape, a.backend);
+  const out = empty(shape, { backend: a.backend });
   a.backend.matmul(out.data as Float32Array, broadcastView(a, [...batch, M, K]), broadcastView(b, [...batch, K, N]));
   return record(out, 'matmul', [a, b], (g) => [
     sumToShape(matmul(g, b.transpose()), a.shape),

@@ -7,7 +7,7 @@ import { isDense } from '../backend/strided.ts';
 import { IndexOutOfRangeError, ShapeError } from '../errors.ts';
 import { contiguousStrides, fmtShape, normalizeAxis, resolveReshape, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
-import { zeros } from './creation.ts';
+import { empty, zeros } from './creation.ts';
 import { sumToShape } from './reduce.ts';
 
 function view(src: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
@@ -16,7 +16,7 @@ function view(src: Tensor, shape: Shape, strides: readonly number[], offset: num
 
 /** A dense copy of `x` (always a new buffer). */
 export function clone(x: Tensor): Tensor {
-  const out = new Tensor(x.backend.alloc(x.dtype, x.size), x.shape, x.backend);
+  const out = empty(x.shape, { dtype: x.dtype, backend: x.backend });
   x.backend.copy(out, x);
   return record(out, 'clone', [x], (g) => [g]);
 }

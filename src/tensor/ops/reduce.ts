@@ -10,6 +10,7 @@ import { record } from '../autograd.ts';
 import { expectDType } from '../dtype.ts';
 import { numel, normalizeAxes, normalizeAxis, shapesEqual, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
+import { empty } from './creation.ts';
 import { contiguous } from './movement.ts';
 
 /** Splits sorted axes into runs of consecutive axes: [0,1,3] -> [[0,1],[3]]. */
@@ -29,7 +30,7 @@ function reduceRun(op: 'sum' | 'max', x: Tensor, first: number, last: number): T
   const n = numel(x.shape.slice(first, last + 1));
   const inner = numel(x.shape.slice(last + 1));
   const shape = [...x.shape.slice(0, first), ...x.shape.slice(last + 1)];
-  const out = new Tensor(x.backend.alloc('f32', outer * inner), shape, x.backend);
+  const out = empty(shape, { backend: x.backend });
   const src = (x.data as Float32Array).subarray(x.offset, x.offset + x.size);
   x.backend.reduce(op, out.data as Float32Array, src, outer, n, inner);
   return out;
