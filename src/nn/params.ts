@@ -50,12 +50,20 @@ export class ParamStore {
     return this.flat.subarray(t.offset, t.offset + t.size);
   }
 
-  /** Gradients of all parameters after backward(), flat in entry order (zeros where none). */
-  gradFlat(): Float32Array {
-    const out = new Float32Array(this.flat.length);
+  /**
+   * Gradients of all parameters after backward(), flat in entry order (zeros where a
+   * parameter got none), written into `out` (default: a new array).
+   */
+  gradFlat(out = new Float32Array(this.flat.length)): Float32Array {
+    if (out.length !== this.flat.length) throw new ShapeError(`gradFlat: buffer of ${out.length} for ${this.flat.length} parameters`);
     for (const e of this.entries) {
       const g = this.get(e.name).grad;
-      if (g !== null) out.set(g.toArray() as Float32Array, e.offset);
+      const size = numel(e.shape);
+      if (g === null) out.fill(0, e.offset, e.offset + size);
+      else {
+        const dense = g.contiguous();
+        out.set(dense.data.subarray(dense.offset, dense.offset + size), e.offset);
+      }
     }
     return out;
   }

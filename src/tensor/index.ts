@@ -32,7 +32,7 @@ export { sum, mean, max, sumToShape } from './ops/reduce.ts';
 export { matmul } from './ops/matmul.ts';
 export { reshape, permute, transpose, slice, expand, contiguous, clone } from './ops/movement.ts';
 export { gatherRows, pick } from './ops/gather.ts';
-export { softmax, logSoftmax } from './composite/softmax.ts';
+export { softmax, logSoftmax, causalSoftmax } from './composite/softmax.ts';
 export { crossEntropy } from './composite/loss.ts';
 export { layerNorm } from './composite/layer-norm.ts';
 export { gelu } from './composite/gelu.ts';

@@ -16,8 +16,15 @@
  * between two f32 values, so that count can be off by a handful.
  * References: Math.exp/log/tanh, Math.sin/cos after an exact reduction in
  * turns, and erf64 from tools/math/fit.mjs (relative error ~1e-13).
+ *
+ * Each function also gets an "output digest": SHA-256 over the SHA-256 of
+ * the little-endian output bits of each 2^22-pattern chunk, in order. With
+ * --stride 1 it fingerprints every output bit of the domain; the values are
+ * recorded in docs/numerics-transcendentals.md, so any change of bits, even
+ * one too rare for the unit test's grids, shows up here.
  */
 import { fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { erf64 } from './fit.mjs';
@@ -33,6 +40,9 @@ interface Spec {
   fn: (x: number) => number;
   ref: (x: number) => number;
 }
+
+/** Index of the high 32-bit word of a float64 in a Uint32Array view: 1 on little-endian machines. */
+const HI_WORD_INDEX = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 
 const bitsBuf = new ArrayBuffer(4);
 const bitsU32 = new Uint32Array(bitsBuf);
@@ -127,6 +137,8 @@ interface Stats {
   /** NaN/Inf results that disagree with the rounded reference. */
   specialMismatch: number;
   specialExample: number;
+  /** SHA-256 (hex) of the little-endian output bits of each chunk, by chunk index. */
+  chunkDigests: Record<number, string>;
 }
 
 function emptyStats(): Stats {
@@ -140,14 +152,17 @@ function emptyStats(): Stats {
     maxAbsArg: 0,
     specialMismatch: 0,
     specialExample: 0,
+    chunkDigests: {},
   };
 }
 
 // 2^k for k in [-149, 104], indexed by k + 149.
+const CANONICAL_NAN = fromBits(0x7fc00000);
+if (HI_WORD_INDEX !== 1) throw new Error('ulp-sweep assumes a little-endian machine (output digests)');
+
 const POW2 = Array.from({ length: 254 }, (_, i) => 2 ** (i - 149));
 const probe = new Float64Array(1);
 const probeHi = new Uint32Array(probe.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // index of the high word
 
 /** Spacing of f32 at the true value t (see the file comment). */
 export function ulpF32At(t: number): number {
@@ -155,16 +170,20 @@ export function ulpF32At(t: number): number {
   if (a < 1.1754943508222875e-38) return 1.401298464324817e-45;
   if (a >= 3.402823669209385e38) return 2 ** 104;
   probe[0] = a;
-  const e = (((probeHi[HI] ?? 0) >>> 20) & 0x7ff) - 1023;
+  const e = (((probeHi[HI_WORD_INDEX] ?? 0) >>> 20) & 0x7ff) - 1023;
   return POW2[e - 23 + 149] ?? NaN;
 }
 
-function sweepChunk(spec: Spec, lo: number, hi: number, stride: number, st: Stats): void {
+/** Returns the SHA-256 of the chunk's output bits (NaN canonicalised to 0x7fc00000). */
+function sweepChunk(spec: Spec, lo: number, hi: number, stride: number, st: Stats): string {
   const { fn, ref } = spec;
+  const out = new Float32Array(Math.floor((hi - lo) / stride) + 1);
+  let j = 0;
   for (let b = lo; b <= hi; b += stride) {
     const x = fromBits(b);
     const y = fn(x);
     const t = ref(x);
+    out[j++] = y !== y ? CANONICAL_NAN : y;
     st.count++;
     const rounded = Math.fround(t);
     if (y === rounded || (y !== y && t !== t)) {
@@ -191,6 +210,7 @@ function sweepChunk(spec: Spec, lo: number, hi: number, stride: number, st: Stat
     while (k < BUCKETS.length && err > (BUCKETS[k] ?? 0)) k++;
     st.hist[k] = (st.hist[k] ?? 0) + 1;
   }
+  return createHash('sha256').update(new Uint8Array(out.buffer, 0, j * 4)).digest('hex');
 }
 
 const CHUNK = 1 << 22;
@@ -218,6 +238,7 @@ function merge(a: Stats, b: Stats): Stats {
   m.hist = a.hist.map((v, i) => v + (b.hist[i] ?? 0));
   m.specialMismatch = a.specialMismatch + b.specialMismatch;
   m.specialExample = a.specialMismatch > 0 ? a.specialExample : b.specialExample;
+  m.chunkDigests = { ...a.chunkDigests, ...b.chunkDigests };
   return m;
 }
 
@@ -263,6 +284,18 @@ function report(name: FnName, st: Stats, seconds: number): void {
   if (st.specialMismatch > 0) {
     console.log(`  NaN/Inf mismatches: ${st.specialMismatch}, e.g. x = ${fmtArg(st.specialExample)}`);
   }
+  console.log(`  output digest: ${outputDigest(st)}`);
+}
+
+/**
+ * SHA-256 over the chunk digests in chunk order: a fingerprint of every
+ * output bit of the sweep (independent of --jobs, dependent on --stride).
+ */
+function outputDigest(st: Stats): string {
+  const keys = Object.keys(st.chunkDigests).map(Number).sort((a, b) => a - b);
+  const h = createHash('sha256');
+  for (const k of keys) h.update(st.chunkDigests[k] ?? '');
+  return h.digest('hex');
 }
 
 function runChild(name: FnName, stride: number, part: number, parts: number): Promise<Stats> {
@@ -288,7 +321,7 @@ function childMain(args: string[]): void {
   const spec = SPECS[name];
   const st = emptyStats();
   chunksOf(spec, stride).forEach(([lo, hi], i) => {
-    if (i % parts === part) sweepChunk(spec, lo, hi, stride, st);
+    if (i % parts === part) st.chunkDigests[i] = sweepChunk(spec, lo, hi, stride, st);
   });
   process.send?.(st, () => process.exit(0));
 }

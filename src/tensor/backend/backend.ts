@@ -42,6 +42,14 @@ export type ReduceOp = 'sum' | 'max';
 export interface FusedKernels {
   softmax(out: Float32Array, x: Float32Array, rows: number, n: number): void;
   softmaxBackward(dx: Float32Array, y: Float32Array, g: Float32Array, rows: number, n: number): void;
+  /**
+   * Scaled causal softmax over attention scores [..., T, T] seen as rows of n = T: row r is
+   * query position r % n and sees keys 0..r % n. out = softmax(x * scale) over the visible
+   * keys and exactly +0 elsewhere; the bits equal those of masking with -Infinity before a
+   * plain softmax (the masked terms add exact zeros). Backward writes +0 where masked.
+   */
+  causalSoftmax(out: Float32Array, x: Float32Array, rows: number, n: number, scale: number): void;
+  causalSoftmaxBackward(dx: Float32Array, y: Float32Array, g: Float32Array, rows: number, n: number, scale: number): void;
   logSoftmax(out: Float32Array, x: Float32Array, rows: number, n: number): void;
   logSoftmaxBackward(dx: Float32Array, y: Float32Array, g: Float32Array, rows: number, n: number): void;
   /** nll[r] = log(sum exp(x_r - m)) - (x_r[t] - m): per-row negative log-likelihood. */

@@ -69,6 +69,36 @@ export const referenceFused: FusedKernels = {
     }
   },
 
+  causalSoftmax(out, x, rows, n, scale) {
+    const acc = new LaneSum();
+    for (let r = 0, base = 0; r < rows; r++, base += n) {
+      const valid = (r % n) + 1; // row r is query position r % n: keys 0..r % n are visible
+      let m = -Infinity;
+      for (let j = 0; j < valid; j++) {
+        out[base + j] = f(x[base + j]! * scale);
+        m = maxF32(m, out[base + j]!);
+      }
+      for (let j = 0; j < valid; j++) {
+        out[base + j] = expF32(f(out[base + j]! - m));
+        acc.add(out[base + j]!);
+      }
+      const s = acc.take();
+      for (let j = 0; j < valid; j++) out[base + j] = f(out[base + j]! / s);
+      for (let j = valid; j < n; j++) out[base + j] = 0;
+    }
+  },
+
+  causalSoftmaxBackward(dx, y, g, rows, n, scale) {
+    const acc = new LaneSum();
+    for (let r = 0, base = 0; r < rows; r++, base += n) {
+      const valid = (r % n) + 1;
+      for (let j = 0; j < valid; j++) acc.add(f(g[base + j]! * y[base + j]!));
+      const d = acc.take();
+      for (let j = 0; j < valid; j++) dx[base + j] = f(f(y[base + j]! * f(g[base + j]! - d)) * scale);
+      for (let j = valid; j < n; j++) dx[base + j] = 0;
+    }
+  },
+
   logSoftmax(out, x, rows, n) {
     const acc = new LaneSum();
     for (let r = 0, base = 0; r < rows; r++, base += n) {

@@ -5,7 +5,8 @@
  */
 import { record } from '../autograd.ts';
 import { empty } from '../ops/creation.ts';
-import { normalizeAxis } from '../shape.ts';
+import { ShapeError } from '../errors.ts';
+import { fmtShape, normalizeAxis } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { asRows } from './rows.ts';
 
@@ -38,4 +39,27 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 /** (x - max) - log(sum(exp(x - max))) along `axis`. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return rowOp('logSoftmax', x, axis);
+}
+
+/**
+ * softmax(x * scale) over the last axis of attention scores [..., T, T], with query t
+ * seeing only keys 0..t (exactly +0 elsewhere). Bit-identical to scaling, masking with
+ * -Infinity and a plain softmax, in one kernel each way.
+ * @example causalSoftmax(q_BHTD.matmul(k_BHTD.transpose()), 1 / Math.sqrt(D))
+ */
+export function causalSoftmax(scores: Tensor, scale: number): Tensor {
+  const T = scores.shape[scores.ndim - 1];
+  if (scores.ndim < 2 || scores.shape[scores.ndim - 2] !== T) {
+    throw new ShapeError(`causalSoftmax needs scores [..., T, T], got ${fmtShape(scores.shape)}`);
+  }
+  const { data, rows, n } = asRows('causalSoftmax', scores);
+  const s = Math.fround(scale);
+  const out = empty(scores.shape, { backend: scores.backend });
+  const y = out.data as Float32Array;
+  scores.backend.causalSoftmax(y, data, rows, n, s);
+  return record(out, 'causalSoftmax', [scores], (g) => {
+    const dx = empty(scores.shape, { backend: scores.backend });
+    scores.backend.causalSoftmaxBackward(dx.data as Float32Array, y, asRows('causalSoftmax', g).data, rows, n, s);
+    return [dx];
+  });
 }

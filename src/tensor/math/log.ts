@@ -13,7 +13,7 @@
 import { bitsToF32, f, f32ToBits } from './f32.ts';
 
 /** ln2 rounded to 16 bits (45426 / 65536): k * LN2_HI is exact for |k| <= 255. */
-const LN2_HI = f(0.693145751953125 * (1 + 2 ** -22));
+const LN2_HI = f(0.693145751953125);
 /** fround(ln2 - LN2_HI). */
 const LN2_LO = f(0.000001428606765330187);
 

@@ -54,23 +54,26 @@ function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): { out: Tens
 
 export function add(aLike: TensorLike, bLike: TensorLike): Tensor {
   const { out, a, b } = binary('add', aLike, bLike);
-  return record(out, 'add', [a, b], (g) => [sumToShape(g, a.shape), sumToShape(g, b.shape)]);
+  return record(out, 'add', [a, b], (g) => [a.requiresGrad ? sumToShape(g, a.shape) : null, b.requiresGrad ? sumToShape(g, b.shape) : null]);
 }
 
 export function sub(aLike: TensorLike, bLike: TensorLike): Tensor {
   const { out, a, b } = binary('sub', aLike, bLike);
-  return record(out, 'sub', [a, b], (g) => [sumToShape(g, a.shape), sumToShape(g.neg(), b.shape)]);
+  return record(out, 'sub', [a, b], (g) => [a.requiresGrad ? sumToShape(g, a.shape) : null, b.requiresGrad ? sumToShape(g.neg(), b.shape) : null]);
 }
 
 export function mul(aLike: TensorLike, bLike: TensorLike): Tensor {
   const { out, a, b } = binary('mul', aLike, bLike);
-  return record(out, 'mul', [a, b], (g) => [sumToShape(g.mul(b), a.shape), sumToShape(g.mul(a), b.shape)]);
+  return record(out, 'mul', [a, b], (g) => [a.requiresGrad ? sumToShape(g.mul(b), a.shape) : null, b.requiresGrad ? sumToShape(g.mul(a), b.shape) : null]);
 }
 
 /** a / b; d/da = g / b, d/db = -(g * out) / b. */
 export function div(aLike: TensorLike, bLike: TensorLike): Tensor {
   const { out, a, b } = binary('div', aLike, bLike);
-  return record(out, 'div', [a, b], (g) => [sumToShape(g.div(b), a.shape), sumToShape(g.mul(out).div(b).neg(), b.shape)]);
+  return record(out, 'div', [a, b], (g) => [
+    a.requiresGrad ? sumToShape(g.div(b), a.shape) : null,
+    b.requiresGrad ? sumToShape(g.mul(out).div(b).neg(), b.shape) : null,
+  ]);
 }
 
 /** Elementwise maximum (NaN-propagating); the gradient goes to `a` where a >= b, else to `b`. */
@@ -78,7 +81,7 @@ export function maximum(aLike: TensorLike, bLike: TensorLike): Tensor {
   const { out, a, b } = binary('max', aLike, bLike);
   return record(out, 'maximum', [a, b], (g) => {
     const bWins = a.lt(b);
-    return [sumToShape(where(bWins, 0, g), a.shape), sumToShape(where(bWins, g, 0), b.shape)];
+    return [a.requiresGrad ? sumToShape(where(bWins, 0, g), a.shape) : null, b.requiresGrad ? sumToShape(where(bWins, g, 0), b.shape) : null];
   });
 }
 
@@ -107,8 +110,8 @@ export function where(cond: Tensor, aLike: TensorLike, bLike: TensorLike): Tenso
   a.backend.where(out.data, broadcastView(cond, shape), broadcastView(a, shape), broadcastView(b, shape));
   return record(out, 'where', [cond, a, b], (g) => [
     null,
-    sumToShape(where(cond, g, 0), a.shape),
-    sumToShape(where(cond, 0, g), b.shape),
+    a.requiresGrad ? sumToShape(where(cond, g, 0), a.shape) : null,
+    b.requiresGrad ? sumToShape(where(cond, 0, g), b.shape) : null,
   ]);
 }
 

@@ -38,7 +38,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const out = empty(shape, { backend: a.backend });
   a.backend.matmul(out.data as Float32Array, broadcastView(a, [...batch, M, K]), broadcastView(b, [...batch, K, N]));
   return record(out, 'matmul', [a, b], (g) => [
-    sumToShape(matmul(g, b.transpose()), a.shape),
-    sumToShape(matmul(a.transpose(), g), b.shape),
+    a.requiresGrad ? sumToShape(matmul(g, b.transpose()), a.shape) : null,
+    b.requiresGrad ? sumToShape(matmul(a.transpose(), g), b.shape) : null,
   ]);
 }

@@ -17,7 +17,7 @@ import { KernelPool } from './pool.ts';
 
 const KERNELS = [
   'k_copy', 'k_unary', 'k_binary', 'k_where', 'k_reduce', 'k_matmul', 'k_gather', 'k_scatter_add',
-  'k_softmax', 'k_softmax_backward', 'k_log_softmax', 'k_log_softmax_backward', 'k_cross_entropy',
+  'k_softmax', 'k_softmax_backward', 'k_causal_softmax', 'k_causal_softmax_backward', 'k_log_softmax', 'k_log_softmax_backward', 'k_cross_entropy',
   'k_cross_entropy_backward', 'k_layer_norm', 'k_layer_norm_backward', 'k_gelu', 'k_gelu_backward',
 ] as const;
 type KernelName = (typeof KERNELS)[number];
@@ -179,6 +179,12 @@ export function createWasmBackend(init: WasmBackendInit): WasmBackend {
     },
     softmaxBackward(dx, y, g, rows, n) {
       if (rows * n > 0) call('k_softmax_backward', [addr(dx), addr(y), addr(g), rows, n], par(rows * n));
+    },
+    causalSoftmax(out, x, rows, n, scale) {
+      if (rows * n > 0) call('k_causal_softmax', [addr(out), addr(x), rows, n, f32Bits(scale)], par(rows * n, 2048));
+    },
+    causalSoftmaxBackward(dx, y, g, rows, n, scale) {
+      if (rows * n > 0) call('k_causal_softmax_backward', [addr(dx), addr(y), addr(g), rows, n, f32Bits(scale)], par(rows * n));
     },
     logSoftmax(out, x, rows, n) {
       if (rows * n > 0) call('k_log_softmax', [addr(out), addr(x), rows, n], par(rows * n, 2048));

@@ -2,7 +2,7 @@
 // Each output element is one scalar operation, so vectorising changes no bit.
 import { arg } from './common';
 import { innerLen, innerStride, MAX_DIMS, rowCount, rowOffset } from './strided';
-import { expF32, logF32, tanhF32, erfF32 } from './math';
+import { expF32, expF32x4, logF32, tanhF32, tanhF32x4, erfF32 } from './math';
 
 // Binary op codes, as in wasm-backend.ts.
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, LT = 5, EQ = 6;
@@ -163,10 +163,17 @@ export function k_unary(tid: i32, nt: i32, args: usize, scratch: usize): void {
   const x = <usize>arg(args, 3) + (<usize>i0 << 2);
   const m = i1 - i0;
   let i = 0;
-  if (op == NEG || op == SQRT || op == RSQRT) {
+  if (op == NEG || op == SQRT || op == RSQRT || op == EXP || op == TANH) {
     for (; i + 4 <= m; i += 4) {
       const v = v128.load(x + (<usize>i << 2));
-      const r = op == NEG ? f32x4.neg(v) : op == SQRT ? f32x4.sqrt(v) : f32x4.div(f32x4.splat(1), f32x4.sqrt(v));
+      let r: v128;
+      switch (op) {
+        case NEG: r = f32x4.neg(v); break;
+        case SQRT: r = f32x4.sqrt(v); break;
+        case RSQRT: r = f32x4.div(f32x4.splat(1), f32x4.sqrt(v)); break;
+        case EXP: r = expF32x4(v); break;
+        default: r = tanhF32x4(v);
+      }
       v128.store(out + (<usize>i << 2), r);
     }
   }

@@ -1,7 +1,7 @@
 // Fused row kernels: the same operations, in the same order, as
 // backend/reference-fused.ts (which defines them), one row per thread share.
 import { arg, argf, laneSum, rowMax } from './common';
-import { expF32, logF32, tanhF32 } from './math';
+import { expF32, expF32x4, logF32, tanhF32, tanhF32x4 } from './math';
 
 // GELU constants as exact f32 bits (reference-fused.ts: GELU_K, GELU_C, GELU_C3).
 const GELU_K = reinterpret<f32>(0x3f4c422a);
@@ -11,6 +11,12 @@ const GELU_C3 = reinterpret<f32>(0x3e095d4f);
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
+}
+
+/** Element share of this thread, in multiples of 4 (the last share takes the tail). */
+// @ts-ignore: decorator
+@inline function vecStart(tid: i32, nt: i32, n: i32): i32 {
+  return min(n, tid * ((((n + nt - 1) / nt) + 3) & ~3));
 }
 
 /** Row range of this thread. */
@@ -26,7 +32,10 @@ const GELU_C3 = reinterpret<f32>(0x3e095d4f);
 
 /** out[i] = exp(x[i] - m) for one row. */
 function expShifted(out: usize, x: usize, n: i32, m: f32): void {
-  for (let i = 0; i < n; i++) store<f32>(at(out, i), expF32(load<f32>(at(x, i)) - m));
+  const vm = f32x4.splat(m);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(out, i), expF32x4(f32x4.sub(v128.load(at(x, i)), vm)));
+  for (; i < n; i++) store<f32>(at(out, i), expF32(load<f32>(at(x, i)) - m));
 }
 
 /** 16-lane sum of a[i] * b[i] (each product rounded). */
@@ -82,7 +91,10 @@ export function k_log_softmax_backward(tid: i32, nt: i32, args: usize, scratch: 
   for (let r = rowsStart(tid, nt, rows); r < rowsEnd(tid, nt, rows); r++) {
     const yr = at(y, r * n), gr = at(g, r * n), dr = at(dx, r * n);
     const sg = laneSum(gr, n);
-    for (let i = 0; i < n; i++) store<f32>(at(dr, i), load<f32>(at(gr, i)) - expF32(load<f32>(at(yr, i))) * sg);
+    const vsg = f32x4.splat(sg);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(at(dr, i), f32x4.sub(v128.load(at(gr, i)), f32x4.mul(expF32x4(v128.load(at(yr, i))), vsg)));
+    for (; i < n; i++) store<f32>(at(dr, i), load<f32>(at(gr, i)) - expF32(load<f32>(at(yr, i))) * sg);
   }
 }
 
@@ -209,7 +221,15 @@ export function k_layer_norm_backward(tid: i32, nt: i32, args: usize, scratch: u
 /** Args: yAddr, xAddr, n. */
 export function k_gelu(tid: i32, nt: i32, args: usize, scratch: usize): void {
   const y = <usize>arg(args, 0), x = <usize>arg(args, 1), n = arg(args, 2);
-  for (let i = rowsStart(tid, nt, n); i < rowsEnd(tid, nt, n); i++) {
+  const i0 = vecStart(tid, nt, n), i1 = vecStart(tid + 1, nt, n);
+  let i = i0;
+  const c = f32x4.splat(GELU_C), k = f32x4.splat(GELU_K), half = f32x4.splat(0.5), one = f32x4.splat(1);
+  for (; i + 4 <= i1; i += 4) {
+    const v = v128.load(at(x, i));
+    const inner = f32x4.mul(f32x4.add(v, f32x4.mul(f32x4.mul(f32x4.mul(v, v), v), c)), k);
+    v128.store(at(y, i), f32x4.mul(f32x4.mul(v, half), f32x4.add(tanhF32x4(inner), one)));
+  }
+  for (; i < i1; i++) {
     const v = load<f32>(at(x, i));
     const inner = (v + ((v * v) * v) * GELU_C) * GELU_K;
     store<f32>(at(y, i), (v * <f32>0.5) * (tanhF32(inner) + <f32>1));
@@ -219,7 +239,20 @@ export function k_gelu(tid: i32, nt: i32, args: usize, scratch: usize): void {
 /** Args: dxAddr, xAddr, gAddr, n. */
 export function k_gelu_backward(tid: i32, nt: i32, args: usize, scratch: usize): void {
   const dx = <usize>arg(args, 0), x = <usize>arg(args, 1), g = <usize>arg(args, 2), n = arg(args, 3);
-  for (let i = rowsStart(tid, nt, n); i < rowsEnd(tid, nt, n); i++) {
+  const i0 = vecStart(tid, nt, n), i1 = vecStart(tid + 1, nt, n);
+  let i = i0;
+  const c = f32x4.splat(GELU_C), c3 = f32x4.splat(GELU_C3), k = f32x4.splat(GELU_K), half = f32x4.splat(0.5), one = f32x4.splat(1);
+  for (; i + 4 <= i1; i += 4) {
+    const v = v128.load(at(x, i));
+    const v2 = f32x4.mul(v, v);
+    const t = tanhF32x4(f32x4.mul(f32x4.add(v, f32x4.mul(f32x4.mul(v2, v), c)), k));
+    const a = f32x4.mul(half, f32x4.add(one, t));
+    const sech2 = f32x4.sub(one, f32x4.mul(t, t));
+    const dInner = f32x4.mul(k, f32x4.add(one, f32x4.mul(c3, v2)));
+    const d = f32x4.add(a, f32x4.mul(f32x4.mul(f32x4.mul(half, v), sech2), dInner));
+    v128.store(at(dx, i), f32x4.mul(v128.load(at(g, i)), d));
+  }
+  for (; i < i1; i++) {
     const v = load<f32>(at(x, i));
     const v2 = v * v;
     const t = tanhF32((v + (v2 * v) * GELU_C) * GELU_K);
@@ -227,5 +260,48 @@ export function k_gelu_backward(tid: i32, nt: i32, args: usize, scratch: usize):
     const sech2 = <f32>1 - t * t;
     const dInner = GELU_K * (<f32>1 + GELU_C3 * v2);
     store<f32>(at(dx, i), load<f32>(at(g, i)) * (a + ((<f32>0.5 * v) * sech2) * dInner));
+  }
+}
+
+/**
+ * Scaled causal softmax: row r is query r % n, keys 0..r % n visible. Args: outAddr, xAddr,
+ * rows, n, scale (f32 bits).
+ */
+export function k_causal_softmax(tid: i32, nt: i32, args: usize, scratch: usize): void {
+  const out = <usize>arg(args, 0), x = <usize>arg(args, 1), rows = arg(args, 2), n = arg(args, 3);
+  const scale = argf(args, 4);
+  const vscale = f32x4.splat(scale);
+  for (let r = rowsStart(tid, nt, rows); r < rowsEnd(tid, nt, rows); r++) {
+    const xr = at(x, r * n), yr = at(out, r * n);
+    const valid = (r % n) + 1;
+    let i = 0;
+    for (; i + 4 <= valid; i += 4) v128.store(at(yr, i), f32x4.mul(v128.load(at(xr, i)), vscale));
+    for (; i < valid; i++) store<f32>(at(yr, i), load<f32>(at(xr, i)) * scale);
+    expShifted(yr, yr, valid, rowMax(yr, valid));
+    const s = laneSum(yr, valid);
+    const vs = f32x4.splat(s);
+    i = 0;
+    for (; i + 4 <= valid; i += 4) v128.store(at(yr, i), f32x4.div(v128.load(at(yr, i)), vs));
+    for (; i < valid; i++) store<f32>(at(yr, i), load<f32>(at(yr, i)) / s);
+    memory.fill(at(yr, valid), 0, <usize>(n - valid) << 2);
+  }
+}
+
+/** dx = (y * (g - sum(g * y))) * scale on visible keys, +0 elsewhere. Args: dxAddr, yAddr, gAddr, rows, n, scale. */
+export function k_causal_softmax_backward(tid: i32, nt: i32, args: usize, scratch: usize): void {
+  const dx = <usize>arg(args, 0), y = <usize>arg(args, 1), g = <usize>arg(args, 2), rows = arg(args, 3), n = arg(args, 4);
+  const scale = argf(args, 5);
+  const vscale = f32x4.splat(scale);
+  for (let r = rowsStart(tid, nt, rows); r < rowsEnd(tid, nt, rows); r++) {
+    const yr = at(y, r * n), gr = at(g, r * n), dr = at(dx, r * n);
+    const valid = (r % n) + 1;
+    const d = laneSumProducts(gr, yr, valid, scratch);
+    const vd = f32x4.splat(d);
+    let i = 0;
+    for (; i + 4 <= valid; i += 4) {
+      v128.store(at(dr, i), f32x4.mul(f32x4.mul(v128.load(at(yr, i)), f32x4.sub(v128.load(at(gr, i)), vd)), vscale));
+    }
+    for (; i < valid; i++) store<f32>(at(dr, i), (load<f32>(at(yr, i)) * (load<f32>(at(gr, i)) - d)) * scale);
+    memory.fill(at(dr, valid), 0, <usize>(n - valid) << 2);
   }
 }

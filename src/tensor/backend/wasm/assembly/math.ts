@@ -184,3 +184,60 @@ export function erfF32(x: f32): f32 {
   }
   return (bits(x) >>> 31) != 0 ? -r : r;
 }
+
+// ---- Four lanes at once: the same operations as the scalar functions above, with every
+// branch computed and the lane's own branch selected, so each lane's bits equal the
+// scalar result (NaN payloads aside: a NaN input is returned as is).
+
+// @ts-ignore: decorator
+@inline function splat(x: f32): v128 { return f32x4.splat(x); }
+
+/** ldexpF32(er, n) for er in [0.70, 1.42] (positive, normal) and integral n, per lane. */
+function ldexpUnitF32x4(er: v128, n: v128): v128 {
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const b = er;
+  const e = v128.and(i32x4.shr_u(b, 23), i32x4.splat(0xff));
+  const t = i32x4.add(e, ni);
+  const mant = v128.and(b, i32x4.splat(0x807fffff));
+  const normal = v128.or(mant, i32x4.shl(t, 23));
+  const m = v128.or(mant, i32x4.splat(127 << 23));
+  const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(64)), 23);
+  const sub = f32x4.mul(f32x4.mul(m, splat(TWO_M64)), pow2);
+  let r = v128.bitselect(normal, sub, i32x4.ge_s(t, i32x4.splat(1)));
+  r = v128.bitselect(f32x4.splat(Infinity), r, i32x4.ge_s(t, i32x4.splat(255)));
+  return v128.bitselect(f32x4.splat(0), r, i32x4.le_s(t, i32x4.splat(-24)));
+}
+
+export function expF32x4(x: v128): v128 {
+  const t = f32x4.mul(x, splat(LOG2E));
+  const n = f32x4.sub(f32x4.add(t, splat(SHIFTER)), splat(SHIFTER));
+  const r0 = f32x4.sub(x, f32x4.mul(n, splat(EXP_LN2_HI)));
+  const r = f32x4.sub(r0, f32x4.mul(n, splat(EXP_LN2_LO)));
+  let p = f32x4.add(splat(C6), f32x4.mul(r, splat(C7)));
+  p = f32x4.add(splat(C5), f32x4.mul(r, p));
+  p = f32x4.add(splat(C4), f32x4.mul(r, p));
+  p = f32x4.add(splat(C3), f32x4.mul(r, p));
+  p = f32x4.add(splat(C2), f32x4.mul(r, p));
+  const u = f32x4.mul(r, p);
+  const er = f32x4.add(splat(1), f32x4.add(r, f32x4.mul(r, u)));
+  let out = ldexpUnitF32x4(er, n);
+  out = v128.bitselect(splat(Infinity), out, f32x4.gt(x, splat(EXP_OVERFLOW_X)));
+  out = v128.bitselect(splat(0), out, f32x4.lt(x, splat(EXP_UNDERFLOW_X)));
+  return v128.bitselect(x, out, f32x4.ne(x, x));
+}
+
+export function tanhF32x4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const y = f32x4.mul(a, a);
+  let p = f32x4.add(splat(P3), f32x4.mul(y, splat(P4)));
+  p = f32x4.add(splat(P2), f32x4.mul(y, p));
+  p = f32x4.add(splat(P1), f32x4.mul(y, p));
+  p = f32x4.add(splat(P0), f32x4.mul(y, p));
+  const small = f32x4.add(a, f32x4.mul(a, f32x4.mul(y, p)));
+  const e = expF32x4(f32x4.mul(splat(2), a));
+  const mid = f32x4.sub(splat(1), f32x4.div(splat(2), f32x4.add(e, splat(1))));
+  let r = v128.bitselect(mid, splat(1), f32x4.lt(a, splat(TANH_ONE)));
+  r = v128.bitselect(small, r, f32x4.lt(a, splat(TANH_SMALL)));
+  r = v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(x, r, f32x4.ne(x, x));
+}
