@@ -9,11 +9,13 @@
  * thread count only changes speed.
  */
 import { Worker } from 'node:worker_threads';
+import { BackendError } from '../../errors.ts';
 import { ARGS_ADDR, ARGS_BYTES, CONTROL_ADDR, SCRATCH_BYTES, SCRATCH_START } from './memory.ts';
 
 const CTRL_DONE = 0;
 const CTRL_KERNEL = 1;
 const CTRL_THREADS = 2;
+const CTRL_ERROR = 3;
 const CTRL_GO = 8;
 const STOP = -1;
 /** Busy-wait iterations before sleeping: about tens of microseconds, which covers the gap between kernels of one step. */
@@ -53,7 +55,7 @@ export class KernelPool {
         },
       });
       worker.on('error', (err) => {
-        throw err; // a dead kernel thread would hang the next call: fail loudly instead
+        throw err; // a worker that cannot even start would hang the next call: fail loudly
       });
       worker.unref(); // kernel threads never keep a process alive
       pool.#workers.push(worker);
@@ -83,6 +85,8 @@ export class KernelPool {
       if (done === n - 1) break;
       if (++spins > SPIN_ITERATIONS) Atomics.wait(ctrl, CTRL_DONE, done, 1);
     }
+    const failed = Atomics.exchange(ctrl, CTRL_ERROR, 0);
+    if (failed !== 0) throw new BackendError(`wasm kernel ${this.#names[index]} failed on thread ${failed - 1}`);
   }
 
   /** Index of a kernel by its export name. */

@@ -10,6 +10,7 @@ const { module, memory, tid, ctrlAddr, argsAddr, scratchAddr, kernelNames, spinI
 const CTRL_DONE = 0;
 const CTRL_KERNEL = 1;
 const CTRL_THREADS = 2;
+const CTRL_ERROR = 3; // 1 + the tid of a worker whose kernel threw
 const CTRL_GO = 8; // go words: CTRL_GO + tid
 const STOP = -1;
 
@@ -32,7 +33,13 @@ for (;;) {
   seen = Atomics.load(ctrl, goIndex);
   const kernel = Atomics.load(ctrl, CTRL_KERNEL);
   if (kernel === STOP) break;
-  kernels[kernel](tid, Atomics.load(ctrl, CTRL_THREADS), argsAddr, scratchAddr);
+  try {
+    kernels[kernel](tid, Atomics.load(ctrl, CTRL_THREADS), argsAddr, scratchAddr);
+  } catch {
+    // Report instead of dying: the caller is blocked waiting for DONE and could not
+    // receive an error event; it throws a BackendError when it sees the flag.
+    Atomics.store(ctrl, CTRL_ERROR, tid + 1);
+  }
   Atomics.add(ctrl, CTRL_DONE, 1);
   Atomics.notify(ctrl, CTRL_DONE);
 }
