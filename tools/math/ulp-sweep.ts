@@ -277,9 +277,12 @@ function report(name: FnName, st: Stats, seconds: number): void {
   console.log(`  max error ${st.maxUlp.toFixed(4)} ulp at x = ${fmtArg(st.maxUlpArg)}`);
   console.log(`  max abs error ${st.maxAbs.toExponential(3)} at x = ${fmtArg(st.maxAbsArg)}`);
   console.log(`  not correctly rounded: ${st.notCorrectlyRounded} (${pct(st.notCorrectlyRounded)}%)`);
-  const labels = ['exact', ...BUCKETS.slice(1).map((b, i) => `(${BUCKETS[i] ?? 0}, ${b}]`), `> ${BUCKETS[BUCKETS.length - 1] ?? 0}`];
-  // Bucket 0 also counts correctly rounded results; label it accordingly.
-  labels[0] = '<= 0.5 or correctly rounded';
+  // Bucket 0 also counts the correctly rounded results.
+  const labels = [
+    '<= 0.5 or correctly rounded',
+    ...BUCKETS.slice(1).map((b, i) => `(${BUCKETS[i] ?? 0}, ${b}]`),
+    `> ${BUCKETS[BUCKETS.length - 1] ?? 0}`,
+  ];
   console.log(`  histogram: ${st.hist.map((n, i) => `${labels[i] ?? ''}: ${n}`).join(', ')}`);
   if (st.specialMismatch > 0) {
     console.log(`  NaN/Inf mismatches: ${st.specialMismatch}, e.g. x = ${fmtArg(st.specialExample)}`);

@@ -16,7 +16,10 @@ const CTRL_DONE = 0;
 const CTRL_KERNEL = 1;
 const CTRL_THREADS = 2;
 const CTRL_ERROR = 3;
+const CTRL_STARTED = 4;
 const CTRL_GO = 8;
+/** A worker that has not even picked up its job after this long is presumed dead. */
+const START_TIMEOUT_MS = 30_000;
 const STOP = -1;
 /** Busy-wait iterations before sleeping: about tens of microseconds, which covers the gap between kernels of one step. */
 const SPIN_ITERATIONS = 20000;
@@ -49,6 +52,9 @@ export class KernelPool {
     const pool = new KernelPool(instance, memory, names, threads);
     for (let tid = 1; tid < threads; tid++) {
       const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
+        // Plain JavaScript needs no loader; inherited preloads (tsx, test setup) would make
+        // each kernel thread load the project, and loaders can stall while we block.
+        execArgv: [],
         workerData: {
           module, memory, tid, ctrlAddr: CONTROL_ADDR, argsAddr: ARGS_ADDR,
           scratchAddr: SCRATCH_START + tid * SCRATCH_BYTES, kernelNames: names, spinIterations: SPIN_ITERATIONS,
@@ -72,6 +78,7 @@ export class KernelPool {
     }
     const ctrl = this.#ctrl;
     Atomics.store(ctrl, CTRL_DONE, 0);
+    Atomics.store(ctrl, CTRL_STARTED, 0);
     Atomics.store(ctrl, CTRL_KERNEL, index);
     Atomics.store(ctrl, CTRL_THREADS, n);
     for (let tid = 1; tid < n; tid++) {
@@ -80,10 +87,19 @@ export class KernelPool {
     }
     this.#kernels[index]!(0, n, ARGS_ADDR, SCRATCH_START);
     let spins = 0;
+    let waitingSince = 0;
     for (;;) {
       const done = Atomics.load(ctrl, CTRL_DONE);
       if (done === n - 1) break;
-      if (++spins > SPIN_ITERATIONS) Atomics.wait(ctrl, CTRL_DONE, done, 1);
+      if (++spins > SPIN_ITERATIONS) {
+        Atomics.wait(ctrl, CTRL_DONE, done, 1);
+        if (Atomics.load(ctrl, CTRL_STARTED) < n - 1) {
+          waitingSince ||= Date.now();
+          if (Date.now() - waitingSince > START_TIMEOUT_MS) {
+            throw new BackendError(`wasm kernel threads did not start within ${START_TIMEOUT_MS} ms (${Atomics.load(ctrl, CTRL_STARTED)} of ${n - 1})`);
+          }
+        }
+      }
     }
     const failed = Atomics.exchange(ctrl, CTRL_ERROR, 0);
     if (failed !== 0) throw new BackendError(`wasm kernel ${this.#names[index]} failed on thread ${failed - 1}`);

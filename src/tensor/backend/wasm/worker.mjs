@@ -11,6 +11,7 @@ const CTRL_DONE = 0;
 const CTRL_KERNEL = 1;
 const CTRL_THREADS = 2;
 const CTRL_ERROR = 3; // 1 + the tid of a worker whose kernel threw
+const CTRL_STARTED = 4; // workers that picked up the current job
 const CTRL_GO = 8; // go words: CTRL_GO + tid
 const STOP = -1;
 
@@ -33,6 +34,7 @@ for (;;) {
   seen = Atomics.load(ctrl, goIndex);
   const kernel = Atomics.load(ctrl, CTRL_KERNEL);
   if (kernel === STOP) break;
+  Atomics.add(ctrl, CTRL_STARTED, 1);
   try {
     kernels[kernel](tid, Atomics.load(ctrl, CTRL_THREADS), argsAddr, scratchAddr);
   } catch {
