@@ -28,12 +28,23 @@ function packB(dst: usize, b: usize, sbk: i32, sbn: i32, k0: i32, kw: i32, n0: i
 }
 
 /**
- * One 4x8 tile over one K block. rowPtr0..3: byte address of a[row, k0] for each (clamped)
- * row; sak4 = A's k stride in bytes. cTile: C[m, n] of the tile; cStride in bytes. first:
- * start from +0 instead of C. validRows (1..4) and validCols (1..8) limit loads and stores.
+ * Packs rows m..m+3 (clamped to `last`) of A over k0..k0+kw as kw groups of 4: the 4 rows'
+ * values for one k are adjacent, so the tile reads A with one pointer and fixed offsets.
  */
-function tile(r0: usize, r1: usize, r2: usize, r3: usize, sak4: usize, bp: usize, kw: i32,
-  c: usize, cStride: usize, first: bool, validRows: i32, validCols: i32, tmp: usize): void {
+function packA(dst: usize, a: usize, sam: i32, sak: i32, m: i32, last: i32, k0: i32, kw: i32): void {
+  for (let r = 0; r < MR; r++) {
+    const row = a + (<usize>(min(m + r, last) * sam + k0 * sak) << 2);
+    const sak4 = <usize>sak << 2;
+    for (let k = 0; k < kw; k++) store<f32>(dst + (<usize>(k * MR + r) << 2), load<f32>(row + <usize>k * sak4));
+  }
+}
+
+/**
+ * One 4x8 tile over one K block: ap is the packed A panel (kw x 4), bp the packed B strip
+ * (kw x 8). c: C[m, n] of the tile, cStride in bytes. first: start from +0 instead of C.
+ * validRows (1..4) and validCols (1..8) limit loads and stores.
+ */
+function tile(ap: usize, bp: usize, kw: i32, c: usize, cStride: usize, first: bool, validRows: i32, validCols: i32, tmp: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   if (!first) {
@@ -49,21 +60,21 @@ function tile(r0: usize, r1: usize, r2: usize, r3: usize, sak4: usize, bp: usize
       c20 = v128.load(tmp, 64); c21 = v128.load(tmp, 80); c30 = v128.load(tmp, 96); c31 = v128.load(tmp, 112);
     }
   }
-  let a0 = r0, a1 = r1, a2 = r2, a3 = r3;
+  let a = ap;
   let b = bp;
   const end = bp + (<usize>(kw * NR) << 2);
   while (b < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let a = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    a0 += sak4; a1 += sak4; a2 += sak4; a3 += sak4;
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += MR * 4;
     b += NR * 4;
   }
   if (validCols == NR) {
@@ -87,8 +98,8 @@ function matmulRows(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, sam: i
     return;
   }
   const tmp = scratch;
-  const bp = scratch + 256;
-  const sak4 = <usize>sak << 2;
+  const ap = scratch + 256;
+  const bp = ap + <usize>(KB * MR * 4);
   for (let n0 = 0; n0 < N; n0 += NB) {
     const nw = min(NB, N - n0);
     for (let k0 = 0; k0 < K; k0 += KB) {
@@ -96,14 +107,9 @@ function matmulRows(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, sam: i
       packB(bp, b, sbk, sbn, k0, kw, n0, nw);
       for (let m = m0; m < m1; m += MR) {
         const validRows = min(MR, m1 - m);
-        const last = m + validRows - 1;
-        const r0 = a + (<usize>(m * sam + k0 * sak) << 2);
-        const r1 = a + (<usize>(min(m + 1, last) * sam + k0 * sak) << 2);
-        const r2 = a + (<usize>(min(m + 2, last) * sam + k0 * sak) << 2);
-        const r3 = a + (<usize>(min(m + 3, last) * sam + k0 * sak) << 2);
+        packA(ap, a, sam, sak, m, m + validRows - 1, k0, kw);
         for (let s = 0; s < nw; s += NR) {
-          tile(r0, r1, r2, r3, sak4, bp + (<usize>(s * kw) << 2), kw,
-            c + <usize>m * cStride + (<usize>(n0 + s) << 2), cStride, k0 == 0, validRows, min(NR, nw - s), tmp);
+          tile(ap, bp + (<usize>(s * kw) << 2), kw, c + <usize>m * cStride + (<usize>(n0 + s) << 2), cStride, k0 == 0, validRows, min(NR, nw - s), tmp);
         }
       }
     }
