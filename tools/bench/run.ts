@@ -72,7 +72,7 @@ for (const threads of threadCounts) {
   });
   await backend.close();
 }
-say(`## Unfused SIMD128 ceiling (k_peak: 6 independent f32x4.mul chains + 6 f32x4.add chains)`);
+say(`## Unfused SIMD128 ceiling (k_peak: 6 independent f32x4.mul chains + 6 f32x4.add chains, no memory traffic)`);
 say();
 for (const [threads, c] of ceilings) say(`- ${threads} thread(s): ${c.toFixed(1)} GFLOP/s`);
 say();

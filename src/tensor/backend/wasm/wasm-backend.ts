@@ -18,7 +18,7 @@ import { KernelPool } from './pool.ts';
 const KERNELS = [
   'k_copy', 'k_unary', 'k_binary', 'k_where', 'k_reduce', 'k_matmul', 'k_gather', 'k_scatter_add',
   'k_softmax', 'k_softmax_backward', 'k_causal_softmax', 'k_causal_softmax_backward', 'k_log_softmax', 'k_log_softmax_backward', 'k_cross_entropy',
-  'k_cross_entropy_backward', 'k_layer_norm', 'k_layer_norm_backward', 'k_gelu', 'k_gelu_backward', 'k_peak',
+  'k_cross_entropy_backward', 'k_layer_norm', 'k_layer_norm_backward', 'k_gelu', 'k_gelu_backward', 'k_peak', 'k_clock',
 ] as const;
 type KernelName = (typeof KERNELS)[number];
 
@@ -40,8 +40,9 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Heap use: bytes in live blocks, the heap's high-water mark, and the memory's size. */
   memoryStats(): { liveBytes: number; heapBytes: number; memoryBytes: number };
-  /** Runs the SIMD throughput probe (48 flops per iteration per thread) on `nt` threads. */
+  /** Benchmark probes: SIMD throughput (48 flops per iteration per thread) and a clock estimate (3 cycles per iteration). */
   peakProbe(iterations: number, nt: number): void;
+  clockProbe(iterations: number): void;
   /** Stops the kernel threads. */
   close(): Promise<void>;
 }
@@ -92,6 +93,7 @@ export function createWasmBackend(init: WasmBackendInit): WasmBackend {
     memoryStats: () => heap.stats(),
     close: () => pool.stop(),
     peakProbe: (iterations, nt) => call('k_peak', [iterations], nt),
+    clockProbe: (iterations) => call('k_clock', [iterations, 7], 1),
 
     copy(dst, src) {
       const n = numel(src.shape);

@@ -9,4 +9,4 @@ export {
   k_softmax, k_softmax_backward, k_causal_softmax, k_causal_softmax_backward, k_log_softmax, k_log_softmax_backward, k_cross_entropy,
   k_cross_entropy_backward, k_layer_norm, k_layer_norm_backward, k_gelu, k_gelu_backward,
 } from './fused';
-export { k_peak } from './peak';
+export { k_peak, k_clock } from './peak';

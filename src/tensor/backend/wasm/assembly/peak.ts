@@ -1,6 +1,9 @@
-// A throughput probe for the benchmark: independent f32x4.mul and f32x4.add chains, no
-// memory traffic, so its flop rate is the machine's ceiling for unfused SIMD128 code.
-// 6 multiply chains and 6 add chains per iteration = 48 flops. Args: iterations.
+// Probes for the benchmark's ceilings (never used in training):
+// - k_peak: independent f32x4.mul and f32x4.add chains, no memory traffic: the flop rate of
+//   unfused SIMD128 code as V8 compiles it. 6 multiply + 6 add chains = 48 flops per
+//   iteration (more chains spill: V8 uses 16 xmm registers).
+// - k_clock: a chain of dependent i32 multiplies (3 cycles each on current x86 cores), to
+//   estimate the clock under load.
 import { arg } from './common';
 
 export function k_peak(tid: i32, nt: i32, args: usize, scratch: usize): void {
@@ -19,4 +22,11 @@ export function k_peak(tid: i32, nt: i32, args: usize, scratch: usize): void {
   }
   const s = f32x4.add(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), f32x4.add(f32x4.add(m4, m5), f32x4.add(f32x4.add(a0, a1), f32x4.add(f32x4.add(a2, a3), f32x4.add(a4, a5)))));
   v128.store(scratch, s); // keep the result live
+}
+
+export function k_clock(tid: i32, nt: i32, args: usize, scratch: usize): void {
+  const iters = arg(args, 0);
+  let x: i32 = arg(args, 1) | 1;
+  for (let i = 0; i < iters; i++) x *= 0x2545f491;
+  store<i32>(scratch, x);
 }
