@@ -2,14 +2,15 @@
  * The wasm backend against the reference backend, bit for bit, at 1, 2, 3 and 4 threads:
  * every primitive and fused op, forward and backward, on random shapes with odd sizes
  * that are not multiples of the SIMD width (4), the matmul tile (4 x 8) or its blocks
- * (256), plus the transcendentals over wide input sweeps and a whole GPT step.
+ * (256), plus the transcendentals over wide input sweeps and a whole GPT step. Every call
+ * is split over all threads (alwaysParallel), however small, so the splits are exercised.
  * NaN payloads are not part of the contract, so NaNs are compared as NaN.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   causalSelfAttention, createNodeWasmBackend, crossEntropy, deriveKey, gatherRows, gelu, layerNorm, logSoftmax,
-  normal, randomBits, referenceBackend, softmax, tensor, uniform, where, type Backend, type Tensor, type WasmBackend,
+  normal, randomBits, referenceBackend, softmax, tensor, where, type Backend, type Tensor, type WasmBackend,
 } from '../../src/tensor/index.ts';
 import { computeReplay } from '../replay/gpt-replay.ts';
 import { setDefaultBackend, getDefaultBackend } from '../../src/tensor/index.ts';
@@ -110,7 +111,7 @@ after(async () => {
 
 for (const threads of [1, 2, 3, 4]) {
   describe(`wasm backend, ${threads} thread(s)`, () => {
-    const wasm = createNodeWasmBackend({ threads });
+    const wasm = createNodeWasmBackend({ threads, alwaysParallel: true });
     backends.set(threads, wasm);
     for (const round of [0, 1, 2]) {
       for (const c of cases(round)) {
@@ -145,4 +146,4 @@ test('a whole GPT init + forward + backward gives the reference hashes on wasm (
   }
 });
 
-void uniform;
+

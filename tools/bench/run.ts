@@ -94,6 +94,7 @@ interface StepResult {
   wasmHeapBytes?: number;
   notes?: string;
 }
+const OPENBLAS_DIR = join(process.cwd(), '.tmp/openblas/root/usr/lib/x86_64-linux-gnu/openblas-pthread');
 const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 function runStep(cmd: string, args: string[]): StepResult | string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60 * 1000 });
@@ -116,7 +117,13 @@ for (const name of values.presets!.split(',')) {
   for (const threads of threadCounts) {
     runs.push(['tessera', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/tessera-gpt.ts', ...common, '--threads', String(threads)])]);
     if (values['skip-peers']) continue;
-    if (hasTorch) runs.push(['pytorch', threads, () => runStep('/usr/bin/python3', ['tools/bench/peers/torch_gpt.py', ...common, '--threads', String(threads)])]);
+    if (hasTorch) {
+      const torch = ['tools/bench/peers/torch_gpt.py', ...common, '--threads', String(threads)];
+      runs.push(['pytorch', threads, () => runStep('/usr/bin/python3', torch)]);
+      // Debian's python3-torch alone links the netlib reference BLAS; OpenBLAS unpacked from
+      // libopenblas0-pthread (tools/bench/peers/README.md) shows PyTorch with a real BLAS.
+      if (existsSync(OPENBLAS_DIR)) runs.push(['pytorch+openblas', threads, () => runStep('/usr/bin/env', [`LD_LIBRARY_PATH=${OPENBLAS_DIR}`, '/usr/bin/python3', ...torch])]);
+    }
     if (existsSync('tools/bench/peers/jaxjs-gpt.ts')) runs.push(['jax-js', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/peers/jaxjs-gpt.ts', ...common, '--threads', String(threads)])]);
     if (existsSync('tools/bench/peers/tfjs-gpt.ts') && threads === 1) runs.push(['tfjs-wasm', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/peers/tfjs-gpt.ts', ...common, '--threads', String(threads)])]);
   }

@@ -27,6 +27,8 @@ export function loadKernelModule(): WebAssembly.Module {
 export interface NodeWasmBackendOptions {
   /** Kernel threads including the caller (default: all cores). */
   threads?: number;
+  /** Split every call over all threads, however small (for tests of the splits). */
+  alwaysParallel?: boolean;
 }
 
 /**
@@ -38,5 +40,5 @@ export function createNodeWasmBackend(opts: NodeWasmBackendOptions = {}): WasmBa
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw new BackendError(`threads must be an integer in [1, 64], got ${threads}`);
   }
-  return createWasmBackend({ module: loadKernelModule(), threads });
+  return createWasmBackend({ module: loadKernelModule(), threads, alwaysParallel: opts.alwaysParallel ?? false });
 }

@@ -25,15 +25,22 @@ type KernelName = (typeof KERNELS)[number];
 const UNARY_CODE: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sqrt: 4, rsqrt: 5, erf: 6 };
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, lt: 5, eq: 6 };
 
-/** Below this many elements (or multiply-adds for matmul) a call runs on one thread: waking workers costs more. */
-const PARALLEL_ELEMENTS = 16384;
-const PARALLEL_MACS = 65536;
+/**
+ * Below these sizes a call runs on the calling thread alone, because waking a worker (tens
+ * of microseconds when it sleeps) costs more than it saves: plain elementwise work (about
+ * 1 ns per element), work with a transcendental per element, and matmul multiply-adds.
+ */
+const PARALLEL_ELEMENTS = 65536;
+const PARALLEL_TRANSCENDENTAL = 16384;
+const PARALLEL_MACS = 1 << 20;
 
 export interface WasmBackendInit {
   /** Kernel threads, the calling thread included (default: all cores). */
   threads?: number;
   /** The compiled kernels (build/kernels.wasm). */
   module: WebAssembly.Module;
+  /** Split every call over all threads, however small (tests use it to exercise the splits). */
+  alwaysParallel?: boolean;
 }
 
 export interface WasmBackend extends Backend {
@@ -57,7 +64,7 @@ export function createWasmBackend(init: WasmBackendInit): WasmBackend {
   const index = Object.fromEntries(KERNELS.map((k, i) => [k, i])) as Record<KernelName, number>;
   const args = pool.args;
   const addr = (d: Storage): number => heap.address(d);
-  const par = (work: number, threshold = PARALLEL_ELEMENTS): number => (work >= threshold ? threads : 1);
+  const par = (work: number, threshold = PARALLEL_ELEMENTS): number => (work >= threshold || init.alwaysParallel === true ? threads : 1);
 
   function call(kernel: KernelName, values: readonly number[], nt: number): void {
     args.set(values);
@@ -111,7 +118,7 @@ export function createWasmBackend(init: WasmBackendInit): WasmBackend {
     unary(op, out, x) {
       const n = out.length;
       if (n === 0) return;
-      call('k_unary', [UNARY_CODE[op], n, addr(out), addr(densify(x))], par(n, op === 'neg' || op === 'sqrt' || op === 'rsqrt' ? PARALLEL_ELEMENTS : 2048));
+      call('k_unary', [UNARY_CODE[op], n, addr(out), addr(densify(x))], par(n, op === 'neg' || op === 'sqrt' || op === 'rsqrt' ? PARALLEL_ELEMENTS : PARALLEL_TRANSCENDENTAL));
     },
 
     binary(op, out, a, b) {
@@ -180,28 +187,28 @@ export function createWasmBackend(init: WasmBackendInit): WasmBackend {
     },
 
     softmax(out, x, rows, n) {
-      if (rows * n > 0) call('k_softmax', [addr(out), addr(x), rows, n], par(rows * n, 2048));
+      if (rows * n > 0) call('k_softmax', [addr(out), addr(x), rows, n], par(rows * n, PARALLEL_TRANSCENDENTAL));
     },
     softmaxBackward(dx, y, g, rows, n) {
       if (rows * n > 0) call('k_softmax_backward', [addr(dx), addr(y), addr(g), rows, n], par(rows * n));
     },
     causalSoftmax(out, x, rows, n, scale) {
-      if (rows * n > 0) call('k_causal_softmax', [addr(out), addr(x), rows, n, f32Bits(scale)], par(rows * n, 2048));
+      if (rows * n > 0) call('k_causal_softmax', [addr(out), addr(x), rows, n, f32Bits(scale)], par(rows * n, PARALLEL_TRANSCENDENTAL));
     },
     causalSoftmaxBackward(dx, y, g, rows, n, scale) {
       if (rows * n > 0) call('k_causal_softmax_backward', [addr(dx), addr(y), addr(g), rows, n, f32Bits(scale)], par(rows * n));
     },
     logSoftmax(out, x, rows, n) {
-      if (rows * n > 0) call('k_log_softmax', [addr(out), addr(x), rows, n], par(rows * n, 2048));
+      if (rows * n > 0) call('k_log_softmax', [addr(out), addr(x), rows, n], par(rows * n, PARALLEL_TRANSCENDENTAL));
     },
     logSoftmaxBackward(dx, y, g, rows, n) {
-      if (rows * n > 0) call('k_log_softmax_backward', [addr(dx), addr(y), addr(g), rows, n], par(rows * n, 2048));
+      if (rows * n > 0) call('k_log_softmax_backward', [addr(dx), addr(y), addr(g), rows, n], par(rows * n, PARALLEL_TRANSCENDENTAL));
     },
     crossEntropy(nll, x, targets, rows, n) {
-      if (rows * n > 0) call('k_cross_entropy', [addr(nll), addr(x), addr(targets), rows, n], par(rows * n, 2048));
+      if (rows * n > 0) call('k_cross_entropy', [addr(nll), addr(x), addr(targets), rows, n], par(rows * n, PARALLEL_TRANSCENDENTAL));
     },
     crossEntropyBackward(dx, x, targets, g, rows, n) {
-      if (rows * n > 0) call('k_cross_entropy_backward', [addr(dx), addr(x), addr(targets), addr(g), rows, n], par(rows * n, 2048));
+      if (rows * n > 0) call('k_cross_entropy_backward', [addr(dx), addr(x), addr(targets), addr(g), rows, n], par(rows * n, PARALLEL_TRANSCENDENTAL));
     },
     layerNorm(y, mean, rstd, x, w, b, rows, n, eps) {
       if (rows * n === 0) return;
@@ -217,10 +224,10 @@ export function createWasmBackend(init: WasmBackendInit): WasmBackend {
       call('k_layer_norm_backward', [addr(dx), addr(dw), addr(db), addr(x), addr(w), addr(mean), addr(rstd), addr(g), rows, n], par(rows * n));
     },
     gelu(y, x) {
-      if (x.length > 0) call('k_gelu', [addr(y), addr(x), x.length], par(x.length, 2048));
+      if (x.length > 0) call('k_gelu', [addr(y), addr(x), x.length], par(x.length, PARALLEL_TRANSCENDENTAL));
     },
     geluBackward(dx, x, g) {
-      if (x.length > 0) call('k_gelu_backward', [addr(dx), addr(x), addr(g), x.length], par(x.length, 2048));
+      if (x.length > 0) call('k_gelu_backward', [addr(dx), addr(x), addr(g), x.length], par(x.length, PARALLEL_TRANSCENDENTAL));
     },
   };
   return backend;
