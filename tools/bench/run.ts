@@ -5,7 +5,9 @@
  *   2. matmul GFLOP/s at square sizes and at the GPT presets' real shapes;
  *   3. training-step tokens/s (forward + backward + AdamW) for the tiny and small presets in
  *      Tessera, PyTorch and the TypeScript peers, on the same weights and batch.
- * Options: --presets tiny,small  --steps N  --warmup N  --skip-peers  --out FILE (markdown).
+ * Options: --presets tiny,small  --steps N  --warmup N  --skip-peers  --out FILE (markdown)
+ *   --torch-blas auto|reference|openblas|both: which BLAS PyTorch runs with (auto: OpenBLAS
+ *   when unpacked as tools/bench/peers/README.md says, else the system's).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ const { values } = parseArgs({
   options: {
     presets: { type: 'string', default: 'tiny,small' }, steps: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' },
     'skip-peers': { type: 'boolean', default: false }, out: { type: 'string' },
+    'torch-blas': { type: 'string', default: 'auto' },
   },
 });
 const maxThreads = availableParallelism();
@@ -119,10 +122,11 @@ for (const name of values.presets!.split(',')) {
     if (values['skip-peers']) continue;
     if (hasTorch) {
       const torch = ['tools/bench/peers/torch_gpt.py', ...common, '--threads', String(threads)];
-      runs.push(['pytorch', threads, () => runStep('/usr/bin/python3', torch)]);
       // Debian's python3-torch alone links the netlib reference BLAS; OpenBLAS unpacked from
       // libopenblas0-pthread (tools/bench/peers/README.md) shows PyTorch with a real BLAS.
-      if (existsSync(OPENBLAS_DIR)) runs.push(['pytorch+openblas', threads, () => runStep('/usr/bin/env', [`LD_LIBRARY_PATH=${OPENBLAS_DIR}`, '/usr/bin/python3', ...torch])]);
+      const blas = values['torch-blas'] === 'auto' ? (existsSync(OPENBLAS_DIR) ? 'openblas' : 'reference') : values['torch-blas'];
+      if (blas === 'reference' || blas === 'both') runs.push(['pytorch', threads, () => runStep('/usr/bin/python3', torch)]);
+      if (blas === 'openblas' || blas === 'both') runs.push(['pytorch+openblas', threads, () => runStep('/usr/bin/env', [`LD_LIBRARY_PATH=${OPENBLAS_DIR}`, '/usr/bin/python3', ...torch])]);
     }
     if (existsSync('tools/bench/peers/jaxjs-gpt.ts')) runs.push(['jax-js', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/peers/jaxjs-gpt.ts', ...common, '--threads', String(threads)])]);
     if (existsSync('tools/bench/peers/tfjs-gpt.ts') && threads === 1) runs.push(['tfjs-wasm', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/peers/tfjs-gpt.ts', ...common, '--threads', String(threads)])]);
