@@ -24,11 +24,13 @@ const names = paramNames(model.numLayers);
 const params = new Map<string, tf.Variable>();
 const m = new Map<string, tf.Variable>();
 const vs = new Map<string, tf.Variable>();
-for (const [name, t] of fx.params) {
-  params.set(name, tf.variable(tf.tensor(t.data, t.shape), true, name));
-  m.set(name, tf.variable(tf.zeros(t.shape), false));
-  vs.set(name, tf.variable(tf.zeros(t.shape), false));
-}
+tf.tidy(() => {
+  for (const [name, t] of fx.params) {
+    params.set(name, tf.variable(tf.tensor(t.data, t.shape), true, name));
+    m.set(name, tf.variable(tf.zeros(t.shape), false));
+    vs.set(name, tf.variable(tf.zeros(t.shape), false));
+  }
+});
 function get<X>(map: Map<string, X>, name: string): X {
   const x = map.get(name);
   if (x === undefined) throw new Error(`no parameter ${name}`);
@@ -38,8 +40,8 @@ const p = (name: string): tf.Variable => get(params, name);
 
 // Token embedding as a one-hot matmul: tf.gather's gradient needs UnsortedSegmentSum, which
 // the wasm backend lacks. Cross-entropy picks the targets with a one-hot mask too.
-const tokensOneHot = tf.oneHot(tf.tensor1d(fx.tokens, 'int32'), V).toFloat(); // [B*T, V]
-const targetsOneHot = tf.oneHot(tf.tensor1d(fx.targets, 'int32'), V).toFloat();
+const tokensOneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(fx.tokens, 'int32'), V).toFloat()); // [B*T, V]
+const targetsOneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(fx.targets, 'int32'), V).toFloat());
 const bias = new Float32Array(T * T);
 for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) bias[i * T + j] = -Infinity;
 const causalBias = tf.tensor2d(bias, [T, T]);
@@ -99,4 +101,5 @@ const result = await runSteps(args, async (i) => {
 });
 console.error(`tensors alive at the end: ${tf.memory().numTensors}`);
 
-printResult('tfjs', fx, args, result, `@tensorflow/tfjs 4.22.0 on tfjs-backend-wasm 4.22.0 (backend '${tf.getBackend()}'); single-threaded: the wasm backend disables threads in Node by design (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE), so --threads is ignored; eager ops, no graph compilation; token embedding as one-hot matmul (no UnsortedSegmentSum kernel for tf.gather's gradient); attention with matmuls + additive -inf causal mask; hand-written AdamW`);
+const threadNote = args.threads === 1 ? '' : ` (--threads ${args.threads} was asked; ran 1)`;
+printResult('tfjs', fx, { ...args, threads: 1 }, result, `@tensorflow/tfjs 4.22.0 on tfjs-backend-wasm 4.22.0 (backend '${tf.getBackend()}'); single-threaded: the wasm backend disables threads in Node by design (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE), so it always runs 1 thread${threadNote}; eager ops, no graph compilation; token embedding as one-hot matmul (no UnsortedSegmentSum kernel for tf.gather's gradient); attention with matmuls + additive -inf causal mask; hand-written AdamW`);

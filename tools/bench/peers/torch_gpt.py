@@ -21,6 +21,9 @@ args = ap.parse_args()
 # torch.set_num_threads, so they must be set before torch is imported.
 for var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[var] = str(args.threads)
+# torch's OpenMP pool otherwise spins after each parallel region and starves OpenBLAS's own
+# pthread pool: with OpenBLAS and 2 threads a tiny step took 410 ms instead of 181 ms.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 import torch  # noqa: E402
 
@@ -29,6 +32,17 @@ import safetensors_io  # noqa: E402
 from gpt_model import forward  # noqa: E402
 
 torch.set_num_threads(args.threads)
+
+
+def blas_library():
+    """The BLAS shared library actually mapped into this process (Debian's torch links
+    libblas.so.3, which is the netlib reference BLAS unless OpenBLAS/BLIS provides it)."""
+    with open('/proc/self/maps') as f:
+        libs = {line.split()[-1] for line in f if 'blas' in line.lower() and '/' in line}
+    paths = sorted(os.path.realpath(p) for p in libs)
+    kind = ' (netlib reference BLAS: single-threaded, unoptimised)' if any('/blas/libblas' in p for p in paths) else ''
+    return (', '.join(paths) or 'unknown') + kind
+
 
 with open(os.path.join(args.fixtures, 'config.json')) as f:
     cfg = json.load(f)
@@ -64,5 +78,6 @@ print(json.dumps({
     'library': 'pytorch', 'preset': cfg['name'], 'threads': args.threads, 'steps': args.steps,
     'msPerStep': ms, 'tokensPerSecond': B * T * 1000 / ms, 'losses': losses,
     'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    'notes': f'torch {torch.__version__} (Debian, OpenBLAS), eager fp32, torch.optim.AdamW (foreach default)',
+    'notes': f'torch {torch.__version__} (Debian), BLAS: {blas_library()}; OMP_WAIT_POLICY={os.environ["OMP_WAIT_POLICY"]}; '
+             'eager fp32; torch.optim.AdamW defaults',
 }))
