@@ -208,9 +208,15 @@ function ldexpUnitF32x4(er: v128, n: v128): v128 {
   return v128.bitselect(f32x4.splat(0), r, i32x4.le_s(t, i32x4.splat(-24)));
 }
 
-export function expF32x4(x: v128): v128 {
-  const t = f32x4.mul(x, splat(LOG2E));
-  const n = f32x4.sub(f32x4.add(t, splat(SHIFTER)), splat(SHIFTER));
+/** n = nearest(x * log2 e), as expF32 computes it (an integral f32), per lane. */
+// @ts-ignore: decorator
+@inline function expN(x: v128): v128 {
+  return f32x4.sub(f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(SHIFTER)), splat(SHIFTER));
+}
+
+/** er = exp(x - n ln2) in [0.70, 1.42], as expF32 computes it, per lane. */
+// @ts-ignore: decorator
+@inline function expUnit(x: v128, n: v128): v128 {
   const r0 = f32x4.sub(x, f32x4.mul(n, splat(EXP_LN2_HI)));
   const r = f32x4.sub(r0, f32x4.mul(n, splat(EXP_LN2_LO)));
   let p = f32x4.add(splat(C6), f32x4.mul(r, splat(C7)));
@@ -219,11 +225,25 @@ export function expF32x4(x: v128): v128 {
   p = f32x4.add(splat(C3), f32x4.mul(r, p));
   p = f32x4.add(splat(C2), f32x4.mul(r, p));
   const u = f32x4.mul(r, p);
-  const er = f32x4.add(splat(1), f32x4.add(r, f32x4.mul(r, u)));
-  let out = ldexpUnitF32x4(er, n);
+  return f32x4.add(splat(1), f32x4.add(r, f32x4.mul(r, u)));
+}
+
+export function expF32x4(x: v128): v128 {
+  const n = expN(x);
+  let out = ldexpUnitF32x4(expUnit(x, n), n);
   out = v128.bitselect(splat(Infinity), out, f32x4.gt(x, splat(EXP_OVERFLOW_X)));
   out = v128.bitselect(splat(0), out, f32x4.lt(x, splat(EXP_UNDERFLOW_X)));
   return v128.bitselect(x, out, f32x4.ne(x, x));
+}
+
+/**
+ * expF32 for lanes whose result is a normal number (about -87 < x < 88): the scaling by 2^n
+ * is then an exact add to the exponent field. Other lanes get garbage; callers select.
+ */
+// @ts-ignore: decorator
+@inline function expNormalF32x4(x: v128): v128 {
+  const n = expN(x);
+  return i32x4.add(expUnit(x, n), i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
 }
 
 export function tanhF32x4(x: v128): v128 {
@@ -234,7 +254,7 @@ export function tanhF32x4(x: v128): v128 {
   p = f32x4.add(splat(P1), f32x4.mul(y, p));
   p = f32x4.add(splat(P0), f32x4.mul(y, p));
   const small = f32x4.add(a, f32x4.mul(a, f32x4.mul(y, p)));
-  const e = expF32x4(f32x4.mul(splat(2), a));
+  const e = expNormalF32x4(f32x4.mul(splat(2), a)); // only selected for 1.25 <= 2a < 18.2
   const mid = f32x4.sub(splat(1), f32x4.div(splat(2), f32x4.add(e, splat(1))));
   let r = v128.bitselect(mid, splat(1), f32x4.lt(a, splat(TANH_ONE)));
   r = v128.bitselect(small, r, f32x4.lt(a, splat(TANH_SMALL)));
