@@ -129,7 +129,8 @@ for (const name of values.presets!.split(',')) {
       if (blas === 'openblas' || blas === 'both') runs.push(['pytorch+openblas', threads, () => runStep('/usr/bin/env', [`LD_LIBRARY_PATH=${OPENBLAS_DIR}`, '/usr/bin/python3', ...torch])]);
     }
     if (existsSync('tools/bench/peers/jaxjs-gpt.ts')) runs.push(['jax-js', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/peers/jaxjs-gpt.ts', ...common, '--threads', String(threads)])]);
-    if (existsSync('tools/bench/peers/tfjs-gpt.ts') && threads === 1) runs.push(['tfjs-wasm', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/peers/tfjs-gpt.ts', ...common, '--threads', String(threads)])]);
+    // tfjs-wasm is single-threaded in Node and takes over a minute per small step: tiny only.
+    if (existsSync('tools/bench/peers/tfjs-gpt.ts') && threads === 1 && name === 'tiny') runs.push(['tfjs-wasm', threads, () => runStep(process.execPath, [...tsx, 'tools/bench/peers/tfjs-gpt.ts', ...common, '--threads', String(threads)])]);
   }
   const results = runs.map(([lib, threads, run]) => {
     console.error(`running ${lib} ${name} threads=${threads}...`);

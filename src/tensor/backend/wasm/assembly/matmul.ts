@@ -7,7 +7,7 @@
 import { arg } from './common';
 
 const NB = 256; // columns per packed B panel
-const KB = 256; // depth per K block
+const KB = 512; // depth per K block
 const MR = 4;
 const NR = 8;
 
