@@ -64,6 +64,9 @@ for (const threads of threadCounts) {
   const ms = bestMs(() => backend.peakProbe(iterations, threads), 5);
   const ceiling = (48 * iterations * threads) / ms / 1e6;
   ceilings.set(threads, ceiling);
+  // Warm up: V8 first runs wasm in its baseline compiler and swaps in optimised code later.
+  const wa = normal(deriveKey(1, 'warm'), [256, 256], 0, 1, { backend });
+  for (let i = 0; i < 20; i++) tidy(() => void wa.matmul(wa), backend);
   const shapes = [...squares.map(([m, k, n]) => [m, k, n, `${m}^3`] as const), ...gptShapes];
   shapes.forEach(([M, K, N, label], i) => {
     const a = normal(deriveKey(1, 'a', M, K), [M, K], 0, 1, { backend });
