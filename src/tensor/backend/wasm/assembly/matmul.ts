@@ -32,6 +32,13 @@ function packB(dst: usize, b: usize, sbk: i32, sbn: i32, k0: i32, kw: i32, n0: i
  * values for one k are adjacent, so the tile reads A with one pointer and fixed offsets.
  */
 function packA(dst: usize, a: usize, sam: i32, sak: i32, m: i32, last: i32, k0: i32, kw: i32): void {
+  if (sam == 1 && m + MR - 1 <= last) {
+    // A is a transposed view (rows adjacent in memory): the 4 values for one k are one vector.
+    const src = a + (<usize>(m + k0 * sak) << 2);
+    const step = <usize>sak << 2;
+    for (let k = 0; k < kw; k++) v128.store(dst + (<usize>(k * MR) << 2), v128.load(src + <usize>k * step));
+    return;
+  }
   for (let r = 0; r < MR; r++) {
     const row = a + (<usize>(min(m + r, last) * sam + k0 * sak) << 2);
     const sak4 = <usize>sak << 2;
