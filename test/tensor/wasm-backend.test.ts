@@ -13,7 +13,7 @@ test('thread counts outside [1, 64] are refused with a BackendError', () => {
 });
 
 test('a kernel that traps on a worker thread is reported, and the pool stays usable', async () => {
-  const backend = createNodeWasmBackend({ threads: 2 });
+  const backend = createNodeWasmBackend({ threads: 2, alwaysParallel: true });
   try {
     const rows = 8192;
     const table = backend.alloc('f32', 4) as Float32Array;
@@ -23,6 +23,9 @@ test('a kernel that traps on a worker thread is reported, and the pool stays usa
     assert.throws(() => backend.gather(out, table, idx, 4), (err: Error) => err.name === 'BackendError' && /k_gather failed on thread 1/.test(err.message));
     const x = tensor([1, 2, 3], [3], { backend });
     assert.deepEqual(Array.from(x.mul(x).toArray()), [1, 4, 9]);
+    idx[0] = 2 ** 26; // now the calling thread's share traps too
+    assert.throws(() => backend.gather(out, table, idx, 4), (err: Error) => err.name === 'BackendError' && /k_gather failed on thread 0/.test(err.message));
+    assert.deepEqual(Array.from(x.add(x).toArray()), [2, 4, 6]);
   } finally {
     await backend.close();
   }

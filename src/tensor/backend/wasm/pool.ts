@@ -73,7 +73,7 @@ export class KernelPool {
   run(index: number, nt: number): void {
     const n = Math.max(1, Math.min(nt, this.threads));
     if (n === 1) {
-      this.#kernels[index]!(0, 1, ARGS_ADDR, SCRATCH_START);
+      this.#runShare(index, 0, 1);
       return;
     }
     const ctrl = this.#ctrl;
@@ -85,7 +85,12 @@ export class KernelPool {
       Atomics.add(ctrl, CTRL_GO + tid, 1);
       Atomics.notify(ctrl, CTRL_GO + tid);
     }
-    this.#kernels[index]!(0, n, ARGS_ADDR, SCRATCH_START);
+    let mainError: unknown;
+    try {
+      this.#runShare(index, 0, n);
+    } catch (err) {
+      mainError = err; // still wait: the workers are reading this call's arguments
+    }
     let spins = 0;
     let waitingSince = 0;
     for (;;) {
@@ -102,7 +107,17 @@ export class KernelPool {
       }
     }
     const failed = Atomics.exchange(ctrl, CTRL_ERROR, 0);
+    if (mainError !== undefined) throw mainError;
     if (failed !== 0) throw new BackendError(`wasm kernel ${this.#names[index]} failed on thread ${failed - 1}`);
+  }
+
+  /** Runs share `tid` on the calling thread; a trap (out-of-bounds access) becomes a BackendError. */
+  #runShare(index: number, tid: number, nt: number): void {
+    try {
+      this.#kernels[index]!(tid, nt, ARGS_ADDR, SCRATCH_START);
+    } catch (err) {
+      throw new BackendError(`wasm kernel ${this.#names[index]} failed on thread ${tid}: ${(err as Error).message}`);
+    }
   }
 
   /** Index of a kernel by its export name. */
