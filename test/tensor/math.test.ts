@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { erfF32, expF32, logF32, sinCosTurnsF32, tanhF32 } from '../../src/tensor/math/index.ts';
 import { bitsToF32, f32ToBits, ldexpF32, pow2F32 } from '../../src/tensor/math/f32.ts';
-import { erf64 } from '../../tools/math/fit.mjs';
+import { erf64, sinCosTurns64 } from '../../tools/math/fit.mjs';
 
 const f = Math.fround;
 const MIN_SUB = 1.401298464324817e-45; // 2^-149
@@ -34,21 +34,6 @@ function ulpErr(y: number, t: number): number {
   return Math.abs(y - t) / ulpAt(t);
 }
 
-/** sin/cos of 2*pi*v in float64 after the exact reduction in turns. */
-function sinCosTurns64(v: number): [number, number] {
-  const y = 4 * v;
-  let q = Math.floor(y);
-  let w = y - q;
-  if (w >= 0.5) {
-    w -= 1;
-    q += 1;
-  }
-  q -= 4 * Math.floor(q / 4);
-  const th = (w * Math.PI) / 2;
-  const s = Math.sin(th);
-  const c = Math.cos(th);
-  return q === 0 ? [s, c] : q === 1 ? [c, -s] : q === 2 ? [-s, -c] : [-c, s];
-}
 
 /** About `count` f32 inputs: a deterministic stride over the bit patterns of [loBits, hiBits]. */
 function stratified(ranges: Array<[number, number]>, count: number): number[] {

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveKey, randomBits, referenceBackend } from '../../src/tensor/index.ts';
-import { gptSmall, gptTiny, initGpt, writeSafetensors, type GptConfig } from '../../src/nn/index.ts';
+import { deriveKey, randomBits, referenceBackend, tensor, type Backend, type Tensor } from '../../src/tensor/index.ts';
+import { gptParamShapes, gptSmall, gptTiny, initGpt, ParamStore, readSafetensors, writeSafetensors, type GptConfig } from '../../src/nn/index.ts';
 
 export interface BenchPreset {
   name: 'tiny' | 'small';
@@ -44,6 +44,27 @@ export function writeBenchFixtures(preset: BenchPreset, dir: string): void {
     ['targets', { dtype: 'I32', shape: [B, T], data: window(1) }],
   ]));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(preset, null, 2) + '\n');
+}
+
+export interface LoadedFixtures {
+  preset: BenchPreset;
+  params: ParamStore;
+  tokens: Tensor;
+  targets: Tensor;
+}
+
+/** Reads what writeBenchFixtures wrote into tensors on `backend`. */
+export function loadBenchFixtures(dir: string, backend: Backend): LoadedFixtures {
+  const preset = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as BenchPreset;
+  const init = readSafetensors(readFileSync(join(dir, 'init.safetensors')));
+  const batch = readSafetensors(readFileSync(join(dir, 'batch.safetensors')));
+  const params = new ParamStore(gptParamShapes(preset.model), backend);
+  for (const e of params.entries) params.slice(e.name).set(init.tensors.get(e.name)!.data);
+  const ids = (name: string): Tensor => {
+    const raw = batch.tensors.get(name)!;
+    return tensor(raw.data, [...raw.shape], { dtype: 'i32', backend });
+  };
+  return { preset, params, tokens: ids('tokens'), targets: ids('targets') };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

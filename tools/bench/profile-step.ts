@@ -3,16 +3,13 @@
  * kernel (wall time, including thread hand-off) and prints a table.
  *   npx tsx tools/bench/profile-step.ts --fixtures .tmp/bench/tiny --threads 1 [--shapes]
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createNodeWasmBackend, setDefaultBackend, tensor, tidy, type Backend } from '../../src/tensor/index.ts';
-import { gptForward, gptParamShapes, ParamStore, readSafetensors } from '../../src/nn/index.ts';
-import type { BenchPreset } from './fixtures.ts';
+import { createNodeWasmBackend, setDefaultBackend, tidy, type Backend } from '../../src/tensor/index.ts';
+import { gptForward } from '../../src/nn/index.ts';
+import { loadBenchFixtures } from './fixtures.ts';
 
 const { values } = parseArgs({ options: { fixtures: { type: 'string' }, threads: { type: 'string', default: '1' }, shapes: { type: 'boolean', default: false } } });
 const dir = values.fixtures ?? '.tmp/bench/tiny';
-const preset = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as BenchPreset;
 const inner = createNodeWasmBackend({ threads: Number(values.threads) });
 /** "batches x M x K x N (a strides / b strides)" of a matmul call. */
 function matmulKey(args: unknown[]): string {
@@ -39,13 +36,7 @@ const timed = new Proxy(inner, {
   },
 }) as Backend;
 setDefaultBackend(timed);
-const init = readSafetensors(readFileSync(join(dir, 'init.safetensors')));
-const batch = readSafetensors(readFileSync(join(dir, 'batch.safetensors')));
-const params = new ParamStore(gptParamShapes(preset.model), timed);
-for (const e of params.entries) params.slice(e.name).set(init.tensors.get(e.name)!.data);
-const [B, T] = batch.tensors.get('tokens')!.shape as [number, number];
-const tokens = tensor(batch.tensors.get('tokens')!.data, [B, T], { dtype: 'i32' });
-const targets = tensor(batch.tensors.get('targets')!.data, [B, T], { dtype: 'i32' });
+const { preset, params, tokens, targets } = loadBenchFixtures(dir, timed);
 const step = (): number => tidy(() => {
   const { loss } = gptForward(params, preset.model, tokens, targets);
   loss!.backward();

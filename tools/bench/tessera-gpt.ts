@@ -4,13 +4,11 @@
  * JSON line as the peers in tools/bench/peers/.
  *   npx tsx tools/bench/tessera-gpt.ts --fixtures .tmp/bench/tiny --threads 2 --warmup 3 --steps 10
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createNodeWasmBackend, setDefaultBackend, tensor, tidy } from '../../src/tensor/index.ts';
-import { gptForward, gptParamShapes, ParamStore, readSafetensors } from '../../src/nn/index.ts';
+import { createNodeWasmBackend, setDefaultBackend, tidy } from '../../src/tensor/index.ts';
+import { gptForward } from '../../src/nn/index.ts';
 import { adamwStep, initAdamW } from '../../src/optim/adamw.ts';
-import type { BenchPreset } from './fixtures.ts';
+import { loadBenchFixtures } from './fixtures.ts';
 
 const { values } = parseArgs({
   options: { fixtures: { type: 'string' }, threads: { type: 'string', default: '1' }, warmup: { type: 'string', default: '3' }, steps: { type: 'string', default: '10' } },
@@ -19,17 +17,10 @@ const dir = values.fixtures ?? '.tmp/bench/tiny';
 const threads = Number(values.threads);
 const warmup = Number(values.warmup);
 const steps = Number(values.steps);
-const preset = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as BenchPreset;
 const backend = createNodeWasmBackend({ threads });
 setDefaultBackend(backend);
-
-const init = readSafetensors(readFileSync(join(dir, 'init.safetensors')));
-const batch = readSafetensors(readFileSync(join(dir, 'batch.safetensors')));
-const params = new ParamStore(gptParamShapes(preset.model), backend);
-for (const e of params.entries) params.slice(e.name).set(init.tensors.get(e.name)!.data);
-const [B, T] = batch.tensors.get('tokens')!.shape as [number, number];
-const tokens = tensor(batch.tensors.get('tokens')!.data, [B, T], { dtype: 'i32' });
-const targets = tensor(batch.tensors.get('targets')!.data, [B, T], { dtype: 'i32' });
+const { preset, params, tokens, targets } = loadBenchFixtures(dir, backend);
+const [B, T] = tokens.shape as [number, number];
 const grads = new Float32Array(params.size);
 const adam = initAdamW(params.size);
 

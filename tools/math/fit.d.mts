@@ -10,3 +10,4 @@ export function erfcx64(x: number): number;
 export function erfOneThreshold(): number;
 /** Shortest decimal string that rounds (as f32) back to x. */
 export function f32Literal(x: number): string;
+export function sinCosTurns64(v: number): [number, number];

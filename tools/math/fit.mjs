@@ -86,6 +86,22 @@ export function erfc64(x) {
 // ---------------------------------------------------------------------------
 
 /** Solves min ||A c - b||_2 (A: m rows of k numbers) by Householder QR. */
+/** sin and cos of 2*pi*v in float64 after the exact reduction in turns (4v, floor and fraction are exact). */
+export function sinCosTurns64(v) {
+  const y = 4 * v;
+  let q = Math.floor(y);
+  let w = y - q;
+  if (w >= 0.5) {
+    w -= 1;
+    q += 1;
+  }
+  q -= 4 * Math.floor(q / 4);
+  const th = (w * Math.PI) / 2;
+  const s = Math.sin(th);
+  const c = Math.cos(th);
+  return q === 0 ? [s, c] : q === 1 ? [c, -s] : q === 2 ? [-s, -c] : [-c, s];
+}
+
 export function leastSquares(A, b) {
   const m = A.length;
   const k = A[0].length;

@@ -27,7 +27,7 @@ import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { erf64 } from './fit.mjs';
+import { erf64, sinCosTurns64 } from './fit.mjs';
 import { erfF32, expF32, logF32, sinCosTurnsF32, tanhF32 } from '../../src/tensor/math/index.ts';
 
 type FnName = 'exp' | 'log' | 'tanh' | 'erf' | 'sin' | 'cos';
@@ -56,24 +56,6 @@ function toBits(x: number): number {
   return bitsU32[0] ?? 0;
 }
 
-/** sin/cos of 2*pi*v in float64 after an exact reduction (4v, floor and fraction are exact). */
-function sinCosTurns64(v: number): [number, number] {
-  const y = 4 * v;
-  let q = Math.floor(y);
-  let w = y - q;
-  if (w >= 0.5) {
-    w -= 1;
-    q += 1;
-  }
-  q = q - 4 * Math.floor(q / 4);
-  const th = (w * Math.PI) / 2;
-  const s = Math.sin(th);
-  const c = Math.cos(th);
-  if (q === 0) return [s, c];
-  if (q === 1) return [c, -s];
-  if (q === 2) return [-s, -c];
-  return [-c, s];
-}
 
 const SPECS: Record<FnName, Spec> = {
   exp: {
