@@ -54,7 +54,7 @@ export class ParamStore {
    * Gradients of all parameters after backward(), flat in entry order (zeros where a
    * parameter got none), written into `out` (default: a new array).
    */
-  gradFlat(out = new Float32Array(this.flat.length)): Float32Array {
+  gradFlat(out: Float32Array = new Float32Array(this.flat.length)): Float32Array {
     if (out.length !== this.flat.length) throw new ShapeError(`gradFlat: buffer of ${out.length} for ${this.flat.length} parameters`);
     for (const e of this.entries) {
       const g = this.get(e.name).grad;
