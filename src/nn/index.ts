@@ -6,3 +6,4 @@ export * from './config.ts';
 export * from './params.ts';
 export * from './gpt.ts';
 export * from './safetensors.ts';
+export * from './sample.ts';

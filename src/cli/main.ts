@@ -1,0 +1,124 @@
+/**
+ * @file The `tessera` command. Parses flags, builds typed options (presets plus
+ * overrides), and calls the command; bad input gets one clear line and exit code 2.
+ */
+import { parseArgs } from 'node:util';
+import { createNodeWasmBackend, setDefaultBackend } from '../tensor/index.ts';
+import { byteTokenizer } from '../data/index.ts';
+import { sampleTokens } from '../nn/index.ts';
+import { loadCheckpoint } from '../optim/index.ts';
+import { runTrain, type TrainOptions } from './train.ts';
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+const USAGE: Record<string, string> = {
+  main: `usage: tessera <command> [options]
+
+commands:
+  train    train a GPT preset on a text corpus on this machine
+  sample   generate text from a checkpoint
+  help     show this, or \`tessera help <command>\`
+
+every command accepts --help and --threads N (kernel threads, default: all cores)`,
+  train: `usage: tessera train [--preset tiny|small] [--steps N] [--batch-size N] [--lr X] [--warmup N]
+                     [--seed N] [--corpus FILE] [--out DIR] [--eval-every N] [--eval-batches N] [--threads N]
+
+Trains on the byte-level tokens of --corpus (default data/tinyshakespeare.txt) and writes
+DIR/data (shards), DIR/metrics.jsonl and DIR/checkpoint.safetensors (default DIR: runs/<preset>).
+Defaults: --preset tiny --steps 1000 --batch-size 16 --lr 3e-3 --warmup 100 --seed 1 --eval-every 100 --eval-batches 8`,
+  sample: `usage: tessera sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature X] [--top-k N] [--seed N] [--threads N]
+
+Defaults: --prompt "ROMEO:" --length 300 --temperature 0.8 --top-k 40 --seed 1`,
+};
+
+function int(name: string, value: string | undefined, min: number): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function num(name: string, value: string | undefined, positive = true): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isFinite(n) || (positive && n <= 0)) throw new CliError(`--${name} must be a ${positive ? 'positive ' : ''}number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function useThreads(value: string | undefined): void {
+  if (value !== undefined) setDefaultBackend(createNodeWasmBackend({ threads: int('threads', value, 1) }));
+}
+
+function train(args: string[]): void {
+  const { values } = parseArgs({
+    args, strict: true, allowPositionals: false,
+    options: {
+      preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '1000' }, 'batch-size': { type: 'string', default: '16' },
+      lr: { type: 'string', default: '3e-3' }, warmup: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
+      corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, out: { type: 'string' }, 'eval-every': { type: 'string', default: '100' },
+      'eval-batches': { type: 'string', default: '8' }, threads: { type: 'string' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return void console.log(USAGE['train']);
+  if (values.preset !== 'tiny' && values.preset !== 'small') throw new CliError(`--preset must be tiny or small, got ${JSON.stringify(values.preset)}`);
+  useThreads(values.threads);
+  const opts: TrainOptions = {
+    preset: values.preset, steps: int('steps', values.steps, 1), batchSize: int('batch-size', values['batch-size'], 1),
+    lr: num('lr', values.lr), warmup: int('warmup', values.warmup, 0), seed: int('seed', values.seed, 0), corpus: values.corpus,
+    out: values.out ?? `runs/${values.preset}`, evalEvery: int('eval-every', values['eval-every'], 1), evalBatches: int('eval-batches', values['eval-batches'], 1),
+  };
+  runTrain(opts);
+}
+
+function sample(args: string[]): void {
+  const { values } = parseArgs({
+    args, strict: true, allowPositionals: false,
+    options: {
+      checkpoint: { type: 'string' }, prompt: { type: 'string', default: 'ROMEO:' }, length: { type: 'string', default: '300' },
+      temperature: { type: 'string', default: '0.8' }, 'top-k': { type: 'string', default: '40' }, seed: { type: 'string', default: '1' },
+      threads: { type: 'string' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return void console.log(USAGE['sample']);
+  if (values.checkpoint === undefined) throw new CliError('sample needs --checkpoint FILE');
+  if (values.prompt.length === 0) throw new CliError('--prompt must not be empty');
+  useThreads(values.threads);
+  const state = loadCheckpoint(values.checkpoint);
+  const tok = byteTokenizer();
+  const ids = sampleTokens(state.params, state.config.model, tok.encode(values.prompt), {
+    length: int('length', values.length, 1), temperature: num('temperature', values.temperature), topK: int('top-k', values['top-k'], 0), seed: int('seed', values.seed, 0),
+  });
+  console.log(values.prompt + tok.decode(ids));
+}
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'train':
+        train(rest);
+        return 0;
+      case 'sample':
+        sample(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+        console.log(USAGE[rest[0] ?? 'main'] ?? USAGE['main']);
+        return 0;
+      default:
+        throw new CliError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.name === 'CliError' || e.code?.startsWith('ERR_PARSE_ARGS') === true) {
+      console.error(`tessera: ${e.message}\n\n${USAGE[command ?? 'main'] ?? USAGE['main']}`);
+      return 2;
+    }
+    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError'].includes(e.name)) {
+      console.error(`tessera: ${e.name}: ${e.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}

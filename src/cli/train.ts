@@ -1,0 +1,94 @@
+/**
+ * @file `tessera train`: trains a GPT preset on a text corpus on this machine and writes
+ * the run folder: data shards, metrics.jsonl (one JSON object per step and per evaluation),
+ * checkpoint.safetensors, and the final validation loss.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { noGrad, tensor, tidy } from '../tensor/index.ts';
+import { gptForward, gptSmall, gptTiny, type GptConfig } from '../nn/index.ts';
+import { byteTokenizer, prepareCorpus, readShards, sampleBatch } from '../data/index.ts';
+import { adamwDefaults, createTrainState, saveCheckpoint, trainStep, type TrainConfig, type TrainState } from '../optim/index.ts';
+import { createProgress } from './progress.ts';
+
+export interface TrainOptions {
+  preset: 'tiny' | 'small';
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  seed: number;
+  corpus: string;
+  out: string;
+  evalEvery: number;
+  evalBatches: number;
+}
+
+export function presetModel(name: TrainOptions['preset']): GptConfig {
+  return name === 'tiny' ? gptTiny() : gptSmall();
+}
+
+/** Mean loss over `batches` fixed validation batches (the same ones at every evaluation). */
+export function evalLoss(state: TrainState, val: Int32Array, batches: number): number {
+  const { config, params } = state;
+  const T = config.model.contextLength;
+  let sum = 0;
+  for (let i = 0; i < batches; i++) {
+    const b = sampleBatch(val, { seed: config.seed, step: i, worker: -1, batchSize: config.batchSize, contextLength: T });
+    sum += tidy(() => noGrad(() => {
+      const shape = [config.batchSize, T];
+      const { loss } = gptForward(params, config.model, tensor(b.inputs, shape, { dtype: 'i32', backend: params.backend }), tensor(b.targets, shape, { dtype: 'i32', backend: params.backend }));
+      return loss!.item();
+    }), params.backend);
+  }
+  return sum / batches;
+}
+
+/** Entropy (nats) of the train split's token frequencies: the loss of a model that ignores context. */
+export function unigramLoss(train: Int32Array, vocabSize: number): number {
+  const counts = new Float64Array(vocabSize);
+  for (const t of train) counts[t]! += 1;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / train.length) * Math.log(c / train.length);
+  return h;
+}
+
+export function runTrain(opts: TrainOptions, log: (line: string) => void = console.log): { valLoss: number; state: TrainState } {
+  const tokenizer = byteTokenizer();
+  mkdirSync(opts.out, { recursive: true });
+  prepareCorpus(opts.corpus, join(opts.out, 'data'), tokenizer);
+  const { train, val } = readShards(join(opts.out, 'data'));
+  const model = presetModel(opts.preset);
+  const config: TrainConfig = {
+    model, seed: opts.seed, batchSize: opts.batchSize, adamw: adamwDefaults(), gradClip: 1,
+    schedule: { maxLr: opts.lr, minLr: opts.lr / 10, warmupSteps: opts.warmup, totalSteps: opts.steps },
+  };
+  const state = createTrainState(config);
+  const metrics = join(opts.out, 'metrics.jsonl');
+  writeFileSync(metrics, '');
+  const record = (obj: object): void => appendFileSync(metrics, JSON.stringify(obj) + '\n');
+  const T = model.contextLength;
+  log(`training ${opts.preset} GPT (${state.params.size} parameters) on ${train.length} train / ${val.length} val tokens; unigram baseline ${unigramLoss(train, tokenizer.vocabSize).toFixed(4)} nats`);
+  const progress = createProgress(process.stdout);
+  const started = performance.now();
+  let valLoss = evalLoss(state, val, opts.evalBatches);
+  record({ step: 0, valLoss });
+  while (state.step < opts.steps) {
+    const t0 = performance.now();
+    const batch = sampleBatch(train, { seed: opts.seed, step: state.step, worker: 0, batchSize: opts.batchSize, contextLength: T });
+    const r = trainStep(state, batch);
+    if (!Number.isFinite(r.loss)) throw new Error(`step ${state.step}: loss is ${r.loss}; stopping (parameters unchanged)`);
+    const seconds = (performance.now() - t0) / 1000;
+    record({ step: state.step, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, seconds });
+    const elapsed = (performance.now() - started) / 1000;
+    progress.update({ step: state.step, total: opts.steps, loss: r.loss, tokensPerSecond: (opts.batchSize * T) / seconds, etaSeconds: (elapsed / state.step) * (opts.steps - state.step) });
+    if (state.step % opts.evalEvery === 0 || state.step === opts.steps) {
+      valLoss = evalLoss(state, val, opts.evalBatches);
+      record({ step: state.step, valLoss });
+    }
+  }
+  progress.done();
+  saveCheckpoint(join(opts.out, 'checkpoint.safetensors'), state);
+  log(`done: ${opts.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; validation loss ${valLoss.toFixed(4)}; wrote ${join(opts.out, 'checkpoint.safetensors')} and metrics.jsonl`);
+  return { valLoss, state };
+}

@@ -1,0 +1,63 @@
+/**
+ * The `tessera` command end to end on a small corpus: train writes its run folder, sample
+ * reads the checkpoint back, and bad flags or files get one clear line and a non-zero code.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = new URL('../../bin/tessera.mjs', import.meta.url).pathname;
+function tessera(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('train then sample: metrics, checkpoint, and generated text', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+  try {
+    const corpus = join(dir, 'corpus.txt');
+    writeFileSync(corpus, readFileSync(new URL('../../data/tinyshakespeare.txt', import.meta.url), 'utf8').slice(0, 50_000));
+    const run = join(dir, 'run');
+    const t = tessera('train', '--steps', '3', '--batch-size', '2', '--eval-every', '3', '--eval-batches', '1', '--corpus', corpus, '--out', run, '--threads', '2');
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /unigram baseline/);
+    assert.ok(existsSync(join(run, 'checkpoint.safetensors')));
+    const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    assert.deepEqual(lines.filter((l) => 'loss' in l).map((l) => l['step']), [1, 2, 3]);
+    assert.equal(lines.filter((l) => 'valLoss' in l).length, 2);
+    const s = tessera('sample', '--checkpoint', join(run, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3');
+    assert.equal(s.code, 0, s.err);
+    assert.ok(s.out.startsWith('ROMEO:') && s.out.length > 20);
+    const again = tessera('sample', '--checkpoint', join(run, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3', '--threads', '1');
+    assert.equal(again.out, s.out, 'the same checkpoint, prompt and seed give the same text');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad flags, values and files: one clear line and a non-zero exit code', () => {
+  let r = tessera('train', '--bogus');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /Unknown option '--bogus'/);
+  r = tessera('train', '--preset', 'huge');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--preset must be tiny or small, got "huge"/);
+  r = tessera('train', '--lr', 'fast');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--lr must be a positive number, got "fast"/);
+  r = tessera('sample');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /needs --checkpoint/);
+  r = tessera('sample', '--checkpoint', '/nonexistent/ckpt.safetensors');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /CheckpointError: cannot read checkpoint/);
+  r = tessera('train', '--corpus', '/nonexistent/corpus.txt', '--out', join(tmpdir(), 'tessera-cli-none'));
+  assert.equal(r.code, 1);
+  assert.match(r.err, /CorpusError: cannot read corpus/);
+  r = tessera('frobnicate');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown command "frobnicate"/);
+});
