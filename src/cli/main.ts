@@ -24,9 +24,12 @@ commands:
 every command accepts --help and --threads N (kernel threads, default: all cores)`,
   train: `usage: tessera train [--preset tiny|small] [--steps N] [--batch-size N] [--lr X] [--warmup N]
                      [--seed N] [--corpus FILE] [--out DIR] [--eval-every N] [--eval-batches N] [--threads N]
+                     [--resume CHECKPOINT] [--stop-at N]
 
 Trains on the byte-level tokens of --corpus (default data/tinyshakespeare.txt) and writes
 DIR/data (shards), DIR/metrics.jsonl and DIR/checkpoint.safetensors (default DIR: runs/<preset>).
+--stop-at N ends this run after step N (the schedule still spans --steps); --resume continues
+a checkpoint with its own config, exactly as if the run had not stopped.
 Defaults: --preset tiny --steps 1000 --batch-size 16 --lr 3e-3 --warmup 100 --seed 1 --eval-every 100 --eval-batches 8`,
   sample: `usage: tessera sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature X] [--top-k N] [--seed N] [--threads N]
 
@@ -56,7 +59,7 @@ function train(args: string[]): void {
       preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '1000' }, 'batch-size': { type: 'string', default: '16' },
       lr: { type: 'string', default: '3e-3' }, warmup: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
       corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, out: { type: 'string' }, 'eval-every': { type: 'string', default: '100' },
-      'eval-batches': { type: 'string', default: '8' }, threads: { type: 'string' }, help: { type: 'boolean', default: false },
+      'eval-batches': { type: 'string', default: '8' }, threads: { type: 'string' }, resume: { type: 'string' }, 'stop-at': { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(USAGE['train']);
@@ -66,6 +69,8 @@ function train(args: string[]): void {
     preset: values.preset, steps: int('steps', values.steps, 1), batchSize: int('batch-size', values['batch-size'], 1),
     lr: num('lr', values.lr), warmup: int('warmup', values.warmup, 0), seed: int('seed', values.seed, 0), corpus: values.corpus,
     out: values.out ?? `runs/${values.preset}`, evalEvery: int('eval-every', values['eval-every'], 1), evalBatches: int('eval-batches', values['eval-batches'], 1),
+    ...(values.resume === undefined ? {} : { resume: values.resume }),
+    ...(values['stop-at'] === undefined ? {} : { stopAt: int('stop-at', values['stop-at'], 1) }),
   };
   runTrain(opts);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { noGrad, tensor, tidy } from '../tensor/index.ts';
 import { gptForward, gptSmall, gptTiny, type GptConfig } from '../nn/index.ts';
 import { byteTokenizer, prepareCorpus, readShards, sampleBatch } from '../data/index.ts';
-import { adamwDefaults, createTrainState, saveCheckpoint, trainStep, type TrainConfig, type TrainState } from '../optim/index.ts';
+import { adamwDefaults, createTrainState, loadCheckpoint, saveCheckpoint, trainStep, type TrainConfig, type TrainState } from '../optim/index.ts';
 import { createProgress } from './progress.ts';
 
 export interface TrainOptions {
@@ -22,6 +22,10 @@ export interface TrainOptions {
   out: string;
   evalEvery: number;
   evalBatches: number;
+  /** A checkpoint to continue from (its whole train config, schedule included, wins). */
+  resume?: string;
+  /** Stop (and write the checkpoint) after this step, though the schedule runs to `steps`. */
+  stopAt?: number;
 }
 
 export function presetModel(name: TrainOptions['preset']): GptConfig {
@@ -63,32 +67,37 @@ export function runTrain(opts: TrainOptions, log: (line: string) => void = conso
     model, seed: opts.seed, batchSize: opts.batchSize, adamw: adamwDefaults(), gradClip: 1,
     schedule: { maxLr: opts.lr, minLr: opts.lr / 10, warmupSteps: opts.warmup, totalSteps: opts.steps },
   };
-  const state = createTrainState(config);
+  const state = opts.resume === undefined ? createTrainState(config) : loadCheckpoint(opts.resume);
+  if (opts.resume !== undefined) log(`resuming ${opts.resume} at step ${state.step}`);
   const metrics = join(opts.out, 'metrics.jsonl');
-  writeFileSync(metrics, '');
+  if (opts.resume === undefined) writeFileSync(metrics, '');
   const record = (obj: object): void => appendFileSync(metrics, JSON.stringify(obj) + '\n');
-  const T = model.contextLength;
+  const T = state.config.model.contextLength;
   log(`training ${opts.preset} GPT (${state.params.size} parameters) on ${train.length} train / ${val.length} val tokens; unigram baseline ${unigramLoss(train, tokenizer.vocabSize).toFixed(4)} nats`);
   const progress = createProgress(process.stdout);
+  const firstStep = state.step;
   const started = performance.now();
   let valLoss = evalLoss(state, val, opts.evalBatches);
-  record({ step: 0, valLoss });
-  while (state.step < opts.steps) {
+  record({ step: state.step, valLoss });
+  const total = state.config.schedule.totalSteps;
+  const last = Math.min(total, opts.stopAt ?? total);
+  while (state.step < last) {
     const t0 = performance.now();
-    const batch = sampleBatch(train, { seed: opts.seed, step: state.step, worker: 0, batchSize: opts.batchSize, contextLength: T });
+    const batch = sampleBatch(train, { seed: state.config.seed, step: state.step, worker: 0, batchSize: state.config.batchSize, contextLength: T });
     const r = trainStep(state, batch);
     if (!Number.isFinite(r.loss)) throw new Error(`step ${state.step}: loss is ${r.loss}; stopping (parameters unchanged)`);
     const seconds = (performance.now() - t0) / 1000;
     record({ step: state.step, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, seconds });
     const elapsed = (performance.now() - started) / 1000;
-    progress.update({ step: state.step, total: opts.steps, loss: r.loss, tokensPerSecond: (opts.batchSize * T) / seconds, etaSeconds: (elapsed / state.step) * (opts.steps - state.step) });
-    if (state.step % opts.evalEvery === 0 || state.step === opts.steps) {
+    const done = state.step - firstStep;
+    progress.update({ step: state.step, total: last, loss: r.loss, tokensPerSecond: (state.config.batchSize * T) / seconds, etaSeconds: (elapsed / done) * (last - state.step) });
+    if (state.step % opts.evalEvery === 0 || state.step === last) {
       valLoss = evalLoss(state, val, opts.evalBatches);
       record({ step: state.step, valLoss });
     }
   }
   progress.done();
   saveCheckpoint(join(opts.out, 'checkpoint.safetensors'), state);
-  log(`done: ${opts.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s; validation loss ${valLoss.toFixed(4)}; wrote ${join(opts.out, 'checkpoint.safetensors')} and metrics.jsonl`);
+  log(`done: step ${state.step} of ${total}, ${state.step - firstStep} this run, in ${((performance.now() - started) / 1000).toFixed(1)} s; validation loss ${valLoss.toFixed(4)}; wrote ${join(opts.out, 'checkpoint.safetensors')} and metrics.jsonl`);
   return { valLoss, state };
 }

@@ -21,7 +21,7 @@ test('train then sample: metrics, checkpoint, and generated text', () => {
     const corpus = join(dir, 'corpus.txt');
     writeFileSync(corpus, readFileSync(new URL('../../data/tinyshakespeare.txt', import.meta.url), 'utf8').slice(0, 50_000));
     const run = join(dir, 'run');
-    const t = tessera('train', '--steps', '3', '--batch-size', '2', '--eval-every', '3', '--eval-batches', '1', '--corpus', corpus, '--out', run, '--threads', '2');
+    const t = tessera('train', '--steps', '5', '--stop-at', '3', '--batch-size', '2', '--eval-every', '3', '--eval-batches', '1', '--corpus', corpus, '--out', run, '--threads', '2');
     assert.equal(t.code, 0, t.err);
     assert.match(t.out, /unigram baseline/);
     assert.ok(existsSync(join(run, 'checkpoint.safetensors')));
@@ -31,8 +31,15 @@ test('train then sample: metrics, checkpoint, and generated text', () => {
     const s = tessera('sample', '--checkpoint', join(run, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3');
     assert.equal(s.code, 0, s.err);
     assert.ok(s.out.startsWith('ROMEO:') && s.out.length > 20);
-    const again = tessera('sample', '--checkpoint', join(run, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3', '--threads', '1');
-    assert.equal(again.out, s.out, 'the same checkpoint, prompt and seed give the same text');
+    // Resume to step 5, and compare with a straight 5-step run: same checkpoint bits.
+    const r = tessera('train', '--eval-every', '3', '--eval-batches', '1', '--corpus', corpus, '--out', run, '--resume', join(run, 'checkpoint.safetensors'));
+    assert.equal(r.code, 0, r.err);
+    const straight = join(dir, 'straight');
+    assert.equal(tessera('train', '--steps', '5', '--batch-size', '2', '--eval-every', '3', '--eval-batches', '1', '--corpus', corpus, '--out', straight).code, 0);
+    assert.ok(readFileSync(join(run, 'checkpoint.safetensors')).equals(readFileSync(join(straight, 'checkpoint.safetensors'))), 'resumed checkpoint differs from the straight run');
+    const again = tessera('sample', '--checkpoint', join(straight, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3', '--threads', '1');
+    const resumedSample = tessera('sample', '--checkpoint', join(run, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3');
+    assert.equal(again.out, resumedSample.out, 'the same checkpoint, prompt and seed give the same text at any thread count');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
