@@ -52,7 +52,7 @@ function useThreads(value: string | undefined): void {
   if (value !== undefined) setDefaultBackend(createNodeWasmBackend({ threads: int('threads', value, 1) }));
 }
 
-function train(args: string[]): void {
+async function train(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, strict: true, allowPositionals: false,
     options: {
@@ -72,7 +72,7 @@ function train(args: string[]): void {
     ...(values.resume === undefined ? {} : { resume: values.resume }),
     ...(values['stop-at'] === undefined ? {} : { stopAt: int('stop-at', values['stop-at'], 1) }),
   };
-  runTrain(opts);
+  await runTrain(opts);
 }
 
 function sample(args: string[]): void {
@@ -96,12 +96,12 @@ function sample(args: string[]): void {
   console.log(values.prompt + tok.decode(ids));
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'train':
-        train(rest);
+        await train(rest);
         return 0;
       case 'sample':
         sample(rest);

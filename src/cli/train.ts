@@ -1,7 +1,7 @@
 /**
  * @file `tessera train`: trains a GPT preset on a text corpus on this machine and writes
  * the run folder: data shards, metrics.jsonl (one JSON object per step and per evaluation),
- * checkpoint.safetensors, and the final validation loss.
+ * checkpoint.safetensors and the loss curves (loss.svg, loss.png).
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { noGrad, tensor, tidy } from '../tensor/index.ts';
 import { gptForward, gptSmall, gptTiny, type GptConfig } from '../nn/index.ts';
 import { byteTokenizer, prepareCorpus, readShards, sampleBatch } from '../data/index.ts';
 import { adamwDefaults, createTrainState, loadCheckpoint, saveCheckpoint, trainStep, type TrainConfig, type TrainState } from '../optim/index.ts';
+import { readLossPoints, writeLossPlot } from './plot.ts';
 import { createProgress } from './progress.ts';
 
 export interface TrainOptions {
@@ -57,7 +58,7 @@ export function unigramLoss(train: Int32Array, vocabSize: number): number {
   return h;
 }
 
-export function runTrain(opts: TrainOptions, log: (line: string) => void = console.log): { valLoss: number; state: TrainState } {
+export async function runTrain(opts: TrainOptions, log: (line: string) => void = console.log): Promise<{ valLoss: number; state: TrainState }> {
   const tokenizer = byteTokenizer();
   mkdirSync(opts.out, { recursive: true });
   prepareCorpus(opts.corpus, join(opts.out, 'data'), tokenizer);
@@ -98,6 +99,7 @@ export function runTrain(opts: TrainOptions, log: (line: string) => void = conso
   }
   progress.done();
   saveCheckpoint(join(opts.out, 'checkpoint.safetensors'), state);
-  log(`done: step ${state.step} of ${total}, ${state.step - firstStep} this run, in ${((performance.now() - started) / 1000).toFixed(1)} s; validation loss ${valLoss.toFixed(4)}; wrote ${join(opts.out, 'checkpoint.safetensors')} and metrics.jsonl`);
+  await writeLossPlot(readLossPoints(metrics), join(opts.out, 'loss'), `${opts.preset} GPT on ${opts.corpus}`);
+  log(`done: step ${state.step} of ${total}, ${state.step - firstStep} this run, in ${((performance.now() - started) / 1000).toFixed(1)} s; validation loss ${valLoss.toFixed(4)}; wrote checkpoint.safetensors, metrics.jsonl, loss.svg and loss.png in ${opts.out}`);
   return { valLoss, state };
 }

@@ -25,6 +25,8 @@ test('train then sample: metrics, checkpoint, and generated text', () => {
     assert.equal(t.code, 0, t.err);
     assert.match(t.out, /unigram baseline/);
     assert.ok(existsSync(join(run, 'checkpoint.safetensors')));
+    assert.match(readFileSync(join(run, 'loss.svg'), 'utf8'), /<svg[\s\S]*validation/);
+    assert.deepEqual([...readFileSync(join(run, 'loss.png')).subarray(1, 4)], [0x50, 0x4e, 0x47]); // PNG magic
     const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     assert.deepEqual(lines.filter((l) => 'loss' in l).map((l) => l['step']), [1, 2, 3]);
     assert.equal(lines.filter((l) => 'valLoss' in l).length, 2);
