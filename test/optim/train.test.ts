@@ -101,3 +101,24 @@ test('a missing, foreign, truncated or poisoned checkpoint is refused by name', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('PyTorch reads a Tessera checkpoint and computes the same loss (recorded fixture)', async () => {
+  const { fixtureBatch, fixtureState } = await import('./checkpoint-fixture.ts');
+  const { createHash } = await import('node:crypto');
+  const { gptForward } = await import('../../src/nn/index.ts');
+  const { tensor } = await import('../../src/tensor/index.ts');
+  const recorded = JSON.parse(readFileSync(new URL('../golden/checkpoint-roundtrip.json', import.meta.url), 'utf8')) as { checkpointSha256: string; torchLoss: number };
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-ckpt-'));
+  try {
+    const state = fixtureState();
+    const path = join(dir, 'ckpt.safetensors');
+    saveCheckpoint(path, state);
+    // The same bytes PyTorch read when the fixture was made (tools/reference/make-checkpoint-fixture.ts).
+    assert.equal(createHash('sha256').update(readFileSync(path)).digest('hex'), recorded.checkpointSha256);
+    const b = fixtureBatch();
+    const { loss } = gptForward(state.params, state.config.model, tensor(b.inputs, b.shape, { dtype: 'i32' }), tensor(b.targets, b.shape, { dtype: 'i32' }));
+    assert.ok(Math.abs(loss!.item() - recorded.torchLoss) / recorded.torchLoss <= 1e-5, `Tessera ${loss!.item()} vs PyTorch ${recorded.torchLoss}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
