@@ -6,3 +6,4 @@ export * from './errors.ts';
 export * from './tokenizer.ts';
 export * from './shards.ts';
 export * from './batches.ts';
+export * from './bpe.ts';
