@@ -2,7 +2,8 @@
  * @file Shared test helpers: seeded inputs, finite-difference gradient checks, error
  * measures, and the golden-file loader.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deriveKey, normal, tensor, uniform, type Tensor } from '../src/tensor/index.ts';
 import { readSafetensors, type RawTensor } from '../src/nn/index.ts';
 
@@ -103,3 +104,29 @@ export function goldenTensor(tensors: ReadonlyMap<string, RawTensor>, name: stri
   if (raw.dtype === 'F64') throw new Error(`golden tensor '${name}' is F64`);
   return tensor(raw.data, [...raw.shape], { dtype: raw.dtype === 'F32' ? 'f32' : 'i32' });
 }
+
+/** GPT-2's reversible map from bytes to printable characters. */
+function byteAlphabet(): string[] {
+  const keep = (b: number): boolean => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  let extra = 0;
+  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(keep(b) ? b : 256 + extra++));
+}
+
+/** Writes a small byte-level BPE tokenizer.json (GPT-2's byte alphabet + 5 merges, 261 ids) into `dir`. */
+export function writeByteLevelBpe(dir: string): string {
+  const vocab: Record<string, number> = {};
+  byteAlphabet().forEach((ch, i) => (vocab[ch] = i));
+  const merges = ['t h', 'th e', '\u0120 c', '\u0120c a', '\u0120ca t'];
+  for (const m of merges) vocab[m.replace(' ', '')] = Object.keys(vocab).length;
+  const json = {
+    version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges },
+  };
+  const path = join(dir, 'tokenizer.json');
+  writeFileSync(path, JSON.stringify(json));
+  return path;
+}
+

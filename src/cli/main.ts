@@ -4,10 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { createNodeWasmBackend, setDefaultBackend } from '../tensor/index.ts';
-import { byteTokenizer } from '../data/index.ts';
 import { sampleTokens } from '../nn/index.ts';
 import { loadCheckpoint } from '../optim/index.ts';
-import { runTrain, type TrainOptions } from './train.ts';
+import { runTrain, tokenizerFor, type TrainOptions } from './train.ts';
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -24,12 +23,13 @@ commands:
 every command accepts --help and --threads N (kernel threads, default: all cores)`,
   train: `usage: tessera train [--preset tiny|small] [--steps N] [--batch-size N] [--lr X] [--warmup N]
                      [--seed N] [--corpus FILE] [--out DIR] [--eval-every N] [--eval-batches N] [--threads N]
-                     [--resume CHECKPOINT] [--stop-at N]
+                     [--resume CHECKPOINT] [--stop-at N] [--tokenizer tokenizer.json]
 
 Trains on the byte-level tokens of --corpus (default data/tinyshakespeare.txt) and writes
 DIR/data (shards), DIR/metrics.jsonl and DIR/checkpoint.safetensors (default DIR: runs/<preset>).
 --stop-at N ends this run after step N (the schedule still spans --steps); --resume continues
-a checkpoint with its own config, exactly as if the run had not stopped.
+a checkpoint with its own config, exactly as if the run had not stopped. --tokenizer uses a
+Hugging Face tokenizer.json instead of bytes (the model's vocabulary follows it).
 Defaults: --preset tiny --steps 1000 --batch-size 16 --lr 3e-3 --warmup 100 --seed 1 --eval-every 100 --eval-batches 8`,
   sample: `usage: tessera sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature X] [--top-k N] [--seed N] [--threads N]
 
@@ -59,7 +59,7 @@ async function train(args: string[]): Promise<void> {
       preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '1000' }, 'batch-size': { type: 'string', default: '16' },
       lr: { type: 'string', default: '3e-3' }, warmup: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
       corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, out: { type: 'string' }, 'eval-every': { type: 'string', default: '100' },
-      'eval-batches': { type: 'string', default: '8' }, threads: { type: 'string' }, resume: { type: 'string' }, 'stop-at': { type: 'string' }, help: { type: 'boolean', default: false },
+      'eval-batches': { type: 'string', default: '8' }, threads: { type: 'string' }, resume: { type: 'string' }, 'stop-at': { type: 'string' }, tokenizer: { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(USAGE['train']);
@@ -71,6 +71,7 @@ async function train(args: string[]): Promise<void> {
     out: values.out ?? `runs/${values.preset}`, evalEvery: int('eval-every', values['eval-every'], 1), evalBatches: int('eval-batches', values['eval-batches'], 1),
     ...(values.resume === undefined ? {} : { resume: values.resume }),
     ...(values['stop-at'] === undefined ? {} : { stopAt: int('stop-at', values['stop-at'], 1) }),
+    ...(values.tokenizer === undefined ? {} : { tokenizer: values.tokenizer }),
   };
   await runTrain(opts);
 }
@@ -89,7 +90,7 @@ function sample(args: string[]): void {
   if (values.prompt.length === 0) throw new CliError('--prompt must not be empty');
   useThreads(values.threads);
   const state = loadCheckpoint(values.checkpoint);
-  const tok = byteTokenizer();
+  const tok = tokenizerFor(state.config.tokenizer);
   const ids = sampleTokens(state.params, state.config.model, tok.encode(values.prompt), {
     length: int('length', values.length, 1), temperature: num('temperature', values.temperature), topK: int('top-k', values['top-k'], 0), seed: int('seed', values.seed, 0),
   });

@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad, tensor, tidy } from '../tensor/index.ts';
 import { gptForward, gptSmall, gptTiny, type GptConfig } from '../nn/index.ts';
-import { byteTokenizer, prepareCorpus, readShards, sampleBatch } from '../data/index.ts';
+import { byteTokenizer, loadHfTokenizer, prepareCorpus, readShards, sampleBatch, type Tokenizer } from '../data/index.ts';
 import { adamwDefaults, createTrainState, loadCheckpoint, saveCheckpoint, trainStep, type TrainConfig, type TrainState } from '../optim/index.ts';
 import { readLossPoints, writeLossPlot } from './plot.ts';
 import { createProgress } from './progress.ts';
@@ -27,6 +27,13 @@ export interface TrainOptions {
   resume?: string;
   /** Stop (and write the checkpoint) after this step, though the schedule runs to `steps`. */
   stopAt?: number;
+  /** A Hugging Face tokenizer.json (default: byte-level); the model's vocabulary follows it. */
+  tokenizer?: string;
+}
+
+/** The tokenizer a run config names: 'bytes' (or none) or a tokenizer.json path. */
+export function tokenizerFor(name: string | undefined): Tokenizer {
+  return name === undefined || name === 'bytes' ? byteTokenizer() : loadHfTokenizer(name);
 }
 
 export function presetModel(name: TrainOptions['preset']): GptConfig {
@@ -59,13 +66,13 @@ export function unigramLoss(train: Int32Array, vocabSize: number): number {
 }
 
 export async function runTrain(opts: TrainOptions, log: (line: string) => void = console.log): Promise<{ valLoss: number; state: TrainState }> {
-  const tokenizer = byteTokenizer();
+  const tokenizer = tokenizerFor(opts.tokenizer);
   mkdirSync(opts.out, { recursive: true });
   prepareCorpus(opts.corpus, join(opts.out, 'data'), tokenizer);
   const { train, val } = readShards(join(opts.out, 'data'));
-  const model = presetModel(opts.preset);
+  const model = { ...presetModel(opts.preset), vocabSize: tokenizer.vocabSize };
   const config: TrainConfig = {
-    model, seed: opts.seed, batchSize: opts.batchSize, adamw: adamwDefaults(), gradClip: 1,
+    tokenizer: opts.tokenizer ?? 'bytes', model, seed: opts.seed, batchSize: opts.batchSize, adamw: adamwDefaults(), gradClip: 1,
     schedule: { maxLr: opts.lr, minLr: opts.lr / 10, warmupSteps: opts.warmup, totalSteps: opts.steps },
   };
   const state = opts.resume === undefined ? createTrainState(config) : loadCheckpoint(opts.resume);

@@ -19,6 +19,8 @@ export interface TrainConfig {
   readonly schedule: ScheduleConfig;
   /** Global-norm clip (0 = off). */
   readonly gradClip: number;
+  /** The tokenizer: 'bytes', or the path of a Hugging Face tokenizer.json. */
+  readonly tokenizer?: string;
 }
 
 export interface TrainState {

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeByteLevelBpe } from '../helpers.ts';
 
 const BIN = new URL('../../bin/tessera.mjs', import.meta.url).pathname;
 function tessera(...args: string[]): { code: number; out: string; err: string } {
@@ -42,6 +43,25 @@ test('train then sample: metrics, checkpoint, and generated text', () => {
     const again = tessera('sample', '--checkpoint', join(straight, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3', '--threads', '1');
     const resumedSample = tessera('sample', '--checkpoint', join(run, 'checkpoint.safetensors'), '--prompt', 'ROMEO:', '--length', '20', '--seed', '3');
     assert.equal(again.out, resumedSample.out, 'the same checkpoint, prompt and seed give the same text at any thread count');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train and sample with a Hugging Face tokenizer.json', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+  try {
+    const corpus = join(dir, 'corpus.txt');
+    writeFileSync(corpus, 'the cat sat on the mat. '.repeat(400));
+    const tokenizer = writeByteLevelBpe(dir);
+    const run = join(dir, 'run');
+    const t = tessera('train', '--steps', '2', '--batch-size', '2', '--eval-every', '2', '--eval-batches', '1', '--corpus', corpus, '--out', run, '--tokenizer', tokenizer);
+    assert.equal(t.code, 0, t.err);
+    const manifest = JSON.parse(readFileSync(join(run, 'data', 'manifest.json'), 'utf8')) as { vocabSize: number; tokenizer: string };
+    assert.equal(manifest.vocabSize, 261);
+    const s = tessera('sample', '--checkpoint', join(run, 'checkpoint.safetensors'), '--prompt', 'the cat', '--length', '5');
+    assert.equal(s.code, 0, s.err);
+    assert.ok(s.out.startsWith('the cat'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
