@@ -121,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tessera: ${e.message}\n\n${USAGE[command ?? 'main'] ?? USAGE['main']}`);
       return 2;
     }
-    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError'].includes(e.name)) {
+    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError', 'TrainingError'].includes(e.name)) {
       console.error(`tessera: ${e.name}: ${e.message}`);
       return 1;
     }

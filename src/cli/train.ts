@@ -65,8 +65,14 @@ export function unigramLoss(train: Int32Array, vocabSize: number): number {
   return h;
 }
 
+/** Training cannot go on (a NaN or infinite loss); the checkpoint on disk is untouched. */
+export class TrainingError extends Error {
+  override readonly name = 'TrainingError';
+}
+
 export async function runTrain(opts: TrainOptions, log: (line: string) => void = console.log): Promise<{ valLoss: number; state: TrainState }> {
-  const tokenizer = tokenizerFor(opts.tokenizer);
+  const resumed = opts.resume === undefined ? undefined : loadCheckpoint(opts.resume);
+  const tokenizer = tokenizerFor(resumed?.config.tokenizer ?? opts.tokenizer);
   mkdirSync(opts.out, { recursive: true });
   prepareCorpus(opts.corpus, join(opts.out, 'data'), tokenizer);
   const { train, val } = readShards(join(opts.out, 'data'));
@@ -75,8 +81,8 @@ export async function runTrain(opts: TrainOptions, log: (line: string) => void =
     tokenizer: opts.tokenizer ?? 'bytes', model, seed: opts.seed, batchSize: opts.batchSize, adamw: adamwDefaults(), gradClip: 1,
     schedule: { maxLr: opts.lr, minLr: opts.lr / 10, warmupSteps: opts.warmup, totalSteps: opts.steps },
   };
-  const state = opts.resume === undefined ? createTrainState(config) : loadCheckpoint(opts.resume);
-  if (opts.resume !== undefined) log(`resuming ${opts.resume} at step ${state.step}`);
+  const state = resumed ?? createTrainState(config);
+  if (resumed !== undefined) log(`resuming ${opts.resume} at step ${state.step} (its config wins over the flags)`);
   const metrics = join(opts.out, 'metrics.jsonl');
   if (opts.resume === undefined) writeFileSync(metrics, '');
   const record = (obj: object): void => appendFileSync(metrics, JSON.stringify(obj) + '\n');
@@ -93,7 +99,7 @@ export async function runTrain(opts: TrainOptions, log: (line: string) => void =
     const t0 = performance.now();
     const batch = sampleBatch(train, { seed: state.config.seed, step: state.step, worker: 0, batchSize: state.config.batchSize, contextLength: T });
     const r = trainStep(state, batch);
-    if (!Number.isFinite(r.loss)) throw new Error(`step ${state.step}: loss is ${r.loss}; stopping (parameters unchanged)`);
+    if (!Number.isFinite(r.loss)) throw new TrainingError(`step ${state.step + 1}: loss is ${r.loss}; stopping with the parameters of step ${state.step} (try a lower --lr)`);
     const seconds = (performance.now() - t0) / 1000;
     record({ step: state.step, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, seconds });
     const elapsed = (performance.now() - started) / 1000;
