@@ -14,18 +14,6 @@
   return load<f32>(args + (<usize>i << 2));
 }
 
-/** This thread's share [start, end) of `total` units, in contiguous chunks of `grain`. */
-export function shareStart(tid: i32, nt: i32, total: i32, grain: i32): i32 {
-  const blocks = (total + grain - 1) / grain;
-  const per = (blocks + nt - 1) / nt;
-  const start = tid * per * grain;
-  return start < total ? start : total;
-}
-
-export function shareEnd(tid: i32, nt: i32, total: i32, grain: i32): i32 {
-  return shareStart(tid + 1, nt, total, grain);
-}
-
 /**
  * Folds four vectors holding the 16 lane sums (v_k lane l = lane 4k+l) in the contract's
  * order: lanes j and j+8, then j and j+4, then j and j+2, then 0 and 1.
