@@ -8,7 +8,7 @@
 import { expF32, logF32, tanhF32, erfF32 } from '../math/index.ts';
 import { allocStorage, type DType, type Storage } from '../dtype.ts';
 import { numel } from '../shape.ts';
-import type { Backend, BinaryOp, ReduceOp, UnaryOp, View } from './backend.ts';
+import type { Backend, BinaryOp, ReduceOp, UnaryOp } from './backend.ts';
 import { elementOffsets } from './strided.ts';
 import { maxF32, SUM_LANES, sumLanes } from './order.ts';
 import { referenceFused } from './reference-fused.ts';

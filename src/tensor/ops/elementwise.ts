@@ -7,7 +7,7 @@ import { record } from '../autograd.ts';
 import type { BinaryOp, UnaryOp, View } from '../backend/backend.ts';
 import { expectDType } from '../dtype.ts';
 import { BackendError } from '../errors.ts';
-import { broadcastShapes, numel, type Shape } from '../shape.ts';
+import { broadcastShapes, type Shape } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
 import { empty, scalar } from './creation.ts';
 import { sumToShape } from './reduce.ts';

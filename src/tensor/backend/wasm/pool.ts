@@ -120,13 +120,6 @@ export class KernelPool {
     }
   }
 
-  /** Index of a kernel by its export name. */
-  indexOf(name: string): number {
-    const i = this.#names.indexOf(name);
-    if (i < 0) throw new Error(`no kernel named ${name}`);
-    return i;
-  }
-
   /** Stops the workers. */
   async stop(): Promise<void> {
     Atomics.store(this.#ctrl, CTRL_KERNEL, STOP);
