@@ -45,6 +45,12 @@ export interface Fixtures {
   targets: Int32Array;
   B: number;
   T: number;
+  /** Model width, heads, head width, vocabulary, and the parameter names in order. */
+  C: number;
+  H: number;
+  D: number;
+  V: number;
+  names: string[];
 }
 
 /** The parameter names of the model, in a fixed order (wte, wpe, the layers, ln_f). */
@@ -74,7 +80,8 @@ export function loadFixtures(dir: string): Fixtures {
   };
   const tokens = int('tokens');
   const [B = 0, T = 0] = tokens.shape;
-  return { config, params, tokens: tokens.data, targets: int('targets').data, B, T };
+  const { embedDim: C, numHeads: H, vocabSize: V, numLayers } = config.model;
+  return { config, params, tokens: tokens.data, targets: int('targets').data, B, T, C, H, D: C / H, V, names: paramNames(numLayers) };
 }
 
 /** Times `steps` calls of `step` after `warmup` untimed ones; `step` returns the step's loss. */

@@ -7,7 +7,7 @@
  * adds one (see node_modules/@jax-js/jax/README.md).
  */
 import type { Array as JArray } from '@jax-js/jax';
-import { loadFixtures, paramNames, parseArgs, printResult, runSteps } from './common.ts';
+import { loadFixtures, parseArgs, printResult, runSteps } from './common.ts';
 import { installNodeWebWorker, terminateNodeWebWorkers } from './node-web-worker.ts';
 
 const args = parseArgs();
@@ -18,12 +18,7 @@ const { jit, numpy: np, nn, tree, valueAndGrad, blockUntilReady } = await import
 
 const fx = loadFixtures(args.fixtures);
 const { model, lr, beta1, beta2, eps, weightDecay } = fx.config;
-const { B, T } = fx;
-const C = model.embedDim;
-const H = model.numHeads;
-const D = C / H;
-const V = model.vocabSize;
-const names = paramNames(model.numLayers);
+const { B, T, C, H, D, V, names } = fx;
 
 type Params = Record<string, JArray>;
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { loadFixtures, paramNames, parseArgs, printResult, runSteps } from './common.ts';
+import { loadFixtures, parseArgs, printResult, runSteps } from './common.ts';
 
 const args = parseArgs();
 await tf.setBackend('wasm');
@@ -14,12 +14,7 @@ await tf.ready();
 
 const fx = loadFixtures(args.fixtures);
 const { model, lr, beta1, beta2, eps, weightDecay } = fx.config;
-const { B, T } = fx;
-const C = model.embedDim;
-const H = model.numHeads;
-const D = C / H;
-const V = model.vocabSize;
-const names = paramNames(model.numLayers);
+const { B, T, C, H, D, V, names } = fx;
 
 const params = new Map<string, tf.Variable>();
 const m = new Map<string, tf.Variable>();
