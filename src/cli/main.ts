@@ -7,6 +7,9 @@ import { createNodeWasmBackend, setDefaultBackend } from '../tensor/index.ts';
 import { sampleTokens } from '../nn/index.ts';
 import { loadCheckpoint } from '../optim/index.ts';
 import { runTrain, tokenizerFor, type TrainOptions } from './train.ts';
+import { runExperiment } from './experiment.ts';
+import { defaultScale, EXPERIMENTS, RUNS, type Scale } from './experiments.ts';
+import { intellect1Projection } from './comm-projection.ts';
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -18,6 +21,7 @@ const USAGE: Record<string, string> = {
 commands:
   train    train a GPT preset on a text corpus on this machine
   sample   generate text from a checkpoint
+  experiment  run a named multi-worker experiment (DiLoCo, codecs, Streaming DiLoCo, DeMo) in the simulator
   help     show this, or \`tessera help <command>\`
 
 every command accepts --help and --threads N (kernel threads, default: all cores)`,
@@ -34,6 +38,17 @@ Defaults: --preset tiny --steps 1000 --batch-size 16 --lr 3e-3 --warmup 100 --se
   sample: `usage: tessera sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature X] [--top-k N] [--seed N] [--threads N]
 
 Defaults: --prompt "ROMEO:" --length 300 --temperature 0.8 --top-k 40 --seed 1`,
+  experiment: `usage: tessera experiment NAME [--steps N] [--batch-size N] [--workers N] [--lr X] [--seed N]
+                          [--eval-every N] [--eval-batches N] [--out DIR] [--corpus FILE] [--force] [--only KEY,..] [--threads N]
+       tessera experiment list
+       tessera experiment comm-model
+
+Runs the experiment's simulations in process (tiny GPT; each worker keeps its own model, optimizer
+and data; payloads really go through their codec), prints the table and writes DIR/NAME.md,
+DIR/NAME.svg and DIR/NAME.png (default DIR: docs/results/experiments). Runs already stored in
+DIR/runs with the same config are reused unless --force. --only runs just those keys (no report).
+comm-model prints the communication model's projection for INTELLECT-1 next to its published figures.
+Defaults: --steps 600 --batch-size 4 --workers 4 --lr 3e-3 --seed 1 --eval-every 50 --eval-batches 16`,
 };
 
 function int(name: string, value: string | undefined, min: number): number {
@@ -97,6 +112,38 @@ function sample(args: string[]): void {
   console.log(values.prompt + tok.decode(ids));
 }
 
+async function experiment(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args, strict: true, allowPositionals: true,
+    options: {
+      steps: { type: 'string' }, 'batch-size': { type: 'string' }, workers: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+      'eval-every': { type: 'string' }, 'eval-batches': { type: 'string' }, out: { type: 'string', default: 'docs/results/experiments' },
+      corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, force: { type: 'boolean', default: false }, only: { type: 'string' },
+      threads: { type: 'string' }, help: { type: 'boolean', default: false },
+    },
+  });
+  const name = positionals[0];
+  if (values.help || name === undefined) return void console.log(USAGE['experiment']);
+  if (positionals.length > 1) throw new CliError(`experiment takes one name, got ${positionals.join(' ')}`);
+  if (name === 'list') {
+    for (const [key, def] of Object.entries(EXPERIMENTS)) console.log(`${key.padEnd(12)} ${def.title} (runs: ${def.runs.join(', ')})`);
+    return;
+  }
+  if (name === 'comm-model') return void console.log(intellect1Projection());
+  if (EXPERIMENTS[name] === undefined) throw new CliError(`unknown experiment ${JSON.stringify(name)}; one of: ${Object.keys(EXPERIMENTS).join(', ')}, list, comm-model`);
+  const only = values.only?.split(',');
+  for (const key of only ?? []) if (RUNS[key] === undefined) throw new CliError(`--only: unknown run ${JSON.stringify(key)}; one of: ${Object.keys(RUNS).join(', ')}`);
+  useThreads(values.threads);
+  const d = defaultScale();
+  const opt = (flag: string, v: string | undefined, fallback: number, min = 1): number => (v === undefined ? fallback : int(flag, v, min));
+  const scale: Scale = {
+    workers: opt('workers', values.workers, d.workers), steps: opt('steps', values.steps, d.steps), batchSize: opt('batch-size', values['batch-size'], d.batchSize),
+    lr: values.lr === undefined ? d.lr : num('lr', values.lr), seed: opt('seed', values.seed, d.seed, 0), evalEvery: opt('eval-every', values['eval-every'], d.evalEvery),
+    evalBatches: opt('eval-batches', values['eval-batches'], d.evalBatches),
+  };
+  await runExperiment({ name, scale, corpus: values.corpus, out: values.out, dataDir: 'runs/experiment-data', force: values.force, ...(only === undefined ? {} : { only }) });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -106,6 +153,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'sample':
         sample(rest);
+        return 0;
+      case 'experiment':
+        await experiment(rest);
         return 0;
       case undefined:
       case 'help':
@@ -121,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tessera: ${e.message}\n\n${USAGE[command ?? 'main'] ?? USAGE['main']}`);
       return 2;
     }
-    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError', 'TrainingError'].includes(e.name)) {
+    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError', 'TrainingError', 'SimConfigError', 'CodecError'].includes(e.name)) {
       console.error(`tessera: ${e.name}: ${e.message}`);
       return 1;
     }

@@ -28,14 +28,25 @@ export function readLossPoints(metricsPath: string): LossPoint[] {
 
 /** Writes `<base>.svg` and `<base>.png` with the loss curves; returns the SVG text. */
 export async function writeLossPlot(points: LossPoint[], base: string, title: string): Promise<string> {
+  return writeLinePlot(points.map((p) => ({ x: p.step, y: p.loss, series: p.series })), base, { title, x: 'step', y: 'loss (nats per byte)' });
+}
+
+export interface LinePoint {
+  x: number;
+  y: number;
+  series: string;
+}
+
+/** Writes `<base>.svg` and `<base>.png`: one line per series; returns the SVG text. */
+export async function writeLinePlot(points: LinePoint[], base: string, titles: { title: string; x: string; y: string }): Promise<string> {
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title, width: 640, height: 360, background: 'white',
+    title: titles.title, width: 640, height: 360, background: 'white',
     data: { values: points },
     mark: { type: 'line', point: false, strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: { field: 'loss', type: 'quantitative', title: 'loss (nats per byte)', scale: { zero: false } },
+      x: { field: 'x', type: 'quantitative', title: titles.x },
+      y: { field: 'y', type: 'quantitative', title: titles.y, scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: null },
     },
   };

@@ -5,10 +5,9 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { noGrad, tensor, tidy } from '../tensor/index.ts';
-import { gptForward, gptSmall, gptTiny, type GptConfig } from '../nn/index.ts';
+import { gptSmall, gptTiny, type GptConfig } from '../nn/index.ts';
 import { byteTokenizer, loadHfTokenizer, prepareCorpus, readShards, sampleBatch, type Tokenizer } from '../data/index.ts';
-import { adamwDefaults, createTrainState, loadCheckpoint, saveCheckpoint, trainStep, type TrainConfig, type TrainState } from '../optim/index.ts';
+import { adamwDefaults, createTrainState, loadCheckpoint, saveCheckpoint, trainStep, validationLoss, type TrainConfig, type TrainState } from '../optim/index.ts';
 import { readLossPoints, writeLossPlot } from './plot.ts';
 import { createProgress } from './progress.ts';
 
@@ -43,17 +42,7 @@ export function presetModel(name: TrainOptions['preset']): GptConfig {
 /** Mean loss over `batches` fixed validation batches (the same ones at every evaluation). */
 export function evalLoss(state: TrainState, val: Int32Array, batches: number): number {
   const { config, params } = state;
-  const T = config.model.contextLength;
-  let sum = 0;
-  for (let i = 0; i < batches; i++) {
-    const b = sampleBatch(val, { seed: config.seed, step: i, worker: -1, batchSize: config.batchSize, contextLength: T });
-    sum += tidy(() => noGrad(() => {
-      const shape = [config.batchSize, T];
-      const { loss } = gptForward(params, config.model, tensor(b.inputs, shape, { dtype: 'i32', backend: params.backend }), tensor(b.targets, shape, { dtype: 'i32', backend: params.backend }));
-      return loss!.item();
-    }), params.backend);
-  }
-  return sum / batches;
+  return validationLoss(params, config.model, val, { seed: config.seed, batches, batchSize: config.batchSize });
 }
 
 /** Entropy (nats) of the train split's token frequencies: the loss of a model that ignores context. */

@@ -38,6 +38,15 @@ export function initAdamW(size: number): AdamWState {
   return { step: 0, m: new Float32Array(size), v: new Float32Array(size), beta1Power: 1, beta2Power: 1 };
 }
 
+/** Forget all moments (a worker that rejoins with no optimizer state). */
+export function resetAdamW(state: AdamWState): void {
+  state.step = 0;
+  state.beta1Power = 1;
+  state.beta2Power = 1;
+  state.m.fill(0);
+  state.v.fill(0);
+}
+
 /**
  * One AdamW step on `params` in place. `decayMask`, when given, holds 1 for elements that
  * get weight decay and 0 for the rest (GPT-2 decays matrices, not biases or norms).

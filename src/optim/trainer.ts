@@ -4,9 +4,9 @@
  * pure function of the state and the batch, so a run resumed from a checkpoint continues
  * exactly as if it had never stopped.
  */
-import { tensor, tidy, type Backend } from '../tensor/index.ts';
+import { noGrad, tensor, tidy, type Backend } from '../tensor/index.ts';
 import { gptForward, initGpt, type GptConfig, type ParamStore } from '../nn/index.ts';
-import type { Batch } from '../data/index.ts';
+import { sampleBatch, type Batch } from '../data/index.ts';
 import { adamwStep, initAdamW, type AdamWConfig, type AdamWState } from './adamw.ts';
 import { clipGradNorm } from './clip.ts';
 import { lrAt, type ScheduleConfig } from './schedule.ts';
@@ -45,21 +45,30 @@ export function createTrainState(config: TrainConfig, backend?: Backend): TrainS
 }
 
 /**
- * One step on `batch` (inputs/targets of [batchSize, contextLength]). A NaN or infinite
- * loss or gradient norm leaves the parameters unchanged and is reported in the result.
- * @example const { loss } = trainStep(state, sampleBatch(train, { seed, step: state.step, worker: 0, batchSize, contextLength }));
+ * Forward and backward on `batch` (inputs/targets of [batchSize, contextLength]): writes the
+ * flat gradient into `state.grads` and returns the loss. Parameters are not touched.
+ * @example const loss = forwardBackward(state, batch); // state.grads now holds d loss / d params
  */
-export function trainStep(state: TrainState, batch: Batch): StepResult {
+export function forwardBackward(state: TrainState, batch: Batch): number {
   const { config, params, grads } = state;
-  const T = batch.inputs.length / config.batchSize;
-  const loss = tidy(() => {
-    const shape = [config.batchSize, T];
+  const B = batch.starts.length;
+  const T = batch.inputs.length / B;
+  return tidy(() => {
+    const shape = [B, T];
     const out = gptForward(params, config.model, tensor(batch.inputs, shape, { dtype: 'i32', backend: params.backend }), tensor(batch.targets, shape, { dtype: 'i32', backend: params.backend }));
     out.loss!.backward();
     params.gradFlat(grads);
     params.zeroGrad();
     return out.loss!.item();
   }, params.backend);
+}
+
+/**
+ * Clip `state.grads` and apply the scheduled AdamW update. A NaN or infinite loss or gradient
+ * norm leaves the parameters unchanged (and the step counter where it was).
+ */
+export function applyGradients(state: TrainState, loss: number): StepResult {
+  const { config, params, grads } = state;
   const gradNorm = config.gradClip > 0 ? clipGradNorm(grads, config.gradClip) : NaN;
   const lr = lrAt(state.step, config.schedule);
   if (Number.isFinite(loss) && (config.gradClip === 0 || Number.isFinite(gradNorm))) {
@@ -67,4 +76,37 @@ export function trainStep(state: TrainState, batch: Batch): StepResult {
     state.step += 1;
   }
   return { loss, gradNorm, lr };
+}
+
+/**
+ * One step on `batch`: forwardBackward then applyGradients.
+ * @example const { loss } = trainStep(state, sampleBatch(train, { seed, step: state.step, worker: 0, batchSize, contextLength }));
+ */
+export function trainStep(state: TrainState, batch: Batch): StepResult {
+  return applyGradients(state, forwardBackward(state, batch));
+}
+
+export interface ValidationSpec {
+  readonly seed: number;
+  readonly batches: number;
+  readonly batchSize: number;
+}
+
+/**
+ * Mean loss of `params` over `batches` fixed validation batches: batch i is sampleBatch(val,
+ * { seed, step: i, worker: -1 }), the same windows at every evaluation and for every method.
+ * @example validationLoss(state.params, cfg.model, val, { seed: 1, batches: 8, batchSize: 16 })
+ */
+export function validationLoss(params: ParamStore, model: GptConfig, val: Int32Array, spec: ValidationSpec): number {
+  const T = model.contextLength;
+  let sum = 0;
+  for (let i = 0; i < spec.batches; i++) {
+    const b = sampleBatch(val, { seed: spec.seed, step: i, worker: -1, batchSize: spec.batchSize, contextLength: T });
+    sum += tidy(() => noGrad(() => {
+      const shape = [spec.batchSize, T];
+      const { loss } = gptForward(params, model, tensor(b.inputs, shape, { dtype: 'i32', backend: params.backend }), tensor(b.targets, shape, { dtype: 'i32', backend: params.backend }));
+      return loss!.item();
+    }), params.backend);
+  }
+  return sum / spec.batches;
 }
