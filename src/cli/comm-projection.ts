@@ -39,7 +39,7 @@ export function intellect1Projection(): string {
   const hops = 2 * (NODES - 1) * LATENCY;
   for (const [name, seconds, published] of [['USA', 103, 95.7], ['USA + Europe', 382, 85.6], ['Global', 469, 83.0]] as const) {
     const util = ROUND_COMPUTE_SECONDS / (ROUND_COMPUTE_SECONDS + seconds);
-    lines.push(`| ${name} | ${seconds} s | ${published}% | ${(util * 100).toFixed(1)}% | ${(ringBits / (seconds - hops) / 1e9).toFixed(2)} Gbit/s |`);
+    lines.push(`| ${name} | ${seconds} s | ${published.toFixed(1)}% | ${(util * 100).toFixed(1)}% | ${(ringBits / (seconds - hops) / 1e9).toFixed(2)} Gbit/s |`);
   }
   return lines.join('\n');
 }

@@ -39,14 +39,16 @@ Defaults: --preset tiny --steps 1000 --batch-size 16 --lr 3e-3 --warmup 100 --se
 
 Defaults: --prompt "ROMEO:" --length 300 --temperature 0.8 --top-k 40 --seed 1`,
   experiment: `usage: tessera experiment NAME [--steps N] [--batch-size N] [--workers N] [--lr X] [--seed N]
-                          [--eval-every N] [--eval-batches N] [--out DIR] [--corpus FILE] [--force] [--only KEY,..] [--threads N]
+                          [--eval-every N] [--eval-batches N] [--out DIR] [--corpus FILE] [--data-dir DIR]
+                          [--force] [--only KEY,..] [--threads N]
        tessera experiment list
        tessera experiment comm-model
 
 Runs the experiment's simulations in process (tiny GPT; each worker keeps its own model, optimizer
 and data; payloads really go through their codec), prints the table and writes DIR/NAME.md,
 DIR/NAME.svg and DIR/NAME.png (default DIR: docs/results/experiments). Runs already stored in
-DIR/runs with the same config are reused unless --force. --only runs just those keys (no report).
+DIR/runs with the same config are reused unless --force. The corpus's token shards are
+prepared once in --data-dir (default runs/experiment-data). --only runs just those keys (no report).
 comm-model prints the communication model's projection for INTELLECT-1 next to its published figures.
 Defaults: --steps 600 --batch-size 4 --workers 4 --lr 3e-3 --seed 1 --eval-every 50 --eval-batches 16`,
 };
@@ -118,7 +120,8 @@ async function experiment(args: string[]): Promise<void> {
     options: {
       steps: { type: 'string' }, 'batch-size': { type: 'string' }, workers: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       'eval-every': { type: 'string' }, 'eval-batches': { type: 'string' }, out: { type: 'string', default: 'docs/results/experiments' },
-      corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, force: { type: 'boolean', default: false }, only: { type: 'string' },
+      corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, 'data-dir': { type: 'string', default: 'runs/experiment-data' },
+      force: { type: 'boolean', default: false }, only: { type: 'string' },
       threads: { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
@@ -141,7 +144,7 @@ async function experiment(args: string[]): Promise<void> {
     lr: values.lr === undefined ? d.lr : num('lr', values.lr), seed: opt('seed', values.seed, d.seed, 0), evalEvery: opt('eval-every', values['eval-every'], d.evalEvery),
     evalBatches: opt('eval-batches', values['eval-batches'], d.evalBatches),
   };
-  await runExperiment({ name, scale, corpus: values.corpus, out: values.out, dataDir: 'runs/experiment-data', force: values.force, ...(only === undefined ? {} : { only }) });
+  await runExperiment({ name, scale, corpus: values.corpus, out: values.out, dataDir: values['data-dir'], force: values.force, ...(only === undefined ? {} : { only }) });
 }
 
 export async function main(argv: string[]): Promise<number> {

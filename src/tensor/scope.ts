@@ -10,6 +10,7 @@ import { getDefaultBackend, Tensor } from './tensor.ts';
 /** Buffers of the tensors found in `value` (a tensor, or arrays/objects of them). */
 function buffersOf(value: unknown, out: Storage[] = []): Storage[] {
   if (value instanceof Tensor) out.push(value.data);
+  else if (ArrayBuffer.isView(value)) return out; // typed arrays hold numbers, never tensors (walking them boxes every element)
   else if (Array.isArray(value)) for (const v of value) buffersOf(v, out);
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) buffersOf(v, out);
   return out;
