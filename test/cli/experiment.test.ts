@@ -51,7 +51,7 @@ test('experiment list, comm-model, and refusals', () => {
   assert.equal(comm.code, 0, comm.err);
   // 38 min of compute per round and the published all-reduce medians give the published utilisation.
   assert.match(comm.out, /\| USA \| 103 s \| 95.7% \| 95.7% \|/);
-  assert.match(comm.out, /\| Global \| 469 s \| 83% \| 82.9% \|/);
+  assert.match(comm.out, /\| Global \| 469 s \| 83.0% \| 82.9% \|/);
   const bad = tessera('experiment', 'nope');
   assert.equal(bad.code, 2);
   assert.match(bad.err, /unknown experiment "nope"/);
