@@ -53,6 +53,8 @@ export const RUNS: Record<string, RunDef> = {
   'diloco-h50-int8': { label: 'DiLoCo H=50 int8', build: (s) => diloco(s, 50, { name: 'int8' }) },
   'diloco-h50-fp4': { label: 'DiLoCo H=50 fp4', build: (s) => diloco(s, 50, { name: 'fp4' }) },
   'diloco-h50-dct32': { label: 'DiLoCo H=50 DCT top-32 + EF', build: (s) => diloco(s, 50, { name: 'dct-topk', k: 32 }, { errorFeedback: true }) },
+  'diloco-h50-dct64': { label: 'DiLoCo H=50 DCT top-64 + EF', build: (s) => diloco(s, 50, { name: 'dct-topk', k: 64 }, { errorFeedback: true }) },
+  'diloco-h10-dct8': { label: 'DiLoCo H=10 DCT top-8 + EF', build: (s) => diloco(s, 10, { name: 'dct-topk', k: 8 }, { errorFeedback: true }) },
   'streaming-p2': { label: 'Streaming P=2 tau=1', build: (s) => diloco(s, 50, { name: 'fp32' }, { fragments: 2, tau: 1 }) },
   'streaming-p4': { label: 'Streaming P=4 tau=1', build: (s) => diloco(s, 50, { name: 'fp32' }, { fragments: 4, tau: 1 }) },
   'streaming-p4-fp4': { label: 'Streaming P=4 tau=1 fp4', build: (s) => diloco(s, 50, { name: 'fp4' }, { fragments: 4, tau: 1 }) },
@@ -86,7 +88,7 @@ export const EXPERIMENTS: Record<string, ExperimentDef> = {
   },
   'codecs': {
     title: 'Codecs for DiLoCo H = 50 pseudo-gradients',
-    runs: ['dp', 'diloco-h50', 'diloco-h50-int8', 'diloco-h50-fp4', 'diloco-h50-dct32'],
+    runs: ['dp', 'diloco-h50', 'diloco-h50-int8', 'diloco-h50-fp4', 'diloco-h50-dct32', 'diloco-h50-dct64', 'diloco-h10-dct8'],
     targets: ['int8 within 0.5% of fp32 DiLoCo', 'DCT top-k: at least 100x fewer bytes than fp32 DiLoCo, within 3% of data-parallel'],
   },
   'streaming': {

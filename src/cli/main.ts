@@ -10,6 +10,8 @@ import { runTrain, tokenizerFor, type TrainOptions } from './train.ts';
 import { runExperiment } from './experiment.ts';
 import { defaultScale, EXPERIMENTS, RUNS, type Scale } from './experiments.ts';
 import { intellect1Projection } from './comm-projection.ts';
+import { runCoordinate, runJoin, type EventFormat } from './swarm.ts';
+import { runDemo } from './demo.ts';
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -22,6 +24,9 @@ commands:
   train    train a GPT preset on a text corpus on this machine
   sample   generate text from a checkpoint
   experiment  run a named multi-worker experiment (DiLoCo, codecs, Streaming DiLoCo, DeMo) in the simulator
+  coordinate  start a decentralized training run over libp2p and coordinate its rounds
+  join     join a run as a trainer: tessera join <coordinator multiaddr>
+  demo     a local swarm: a coordinator and 4 trainer processes on loopback, one killed and restarted
   help     show this, or \`tessera help <command>\`
 
 every command accepts --help and --threads N (kernel threads, default: all cores)`,
@@ -51,6 +56,23 @@ DIR/runs with the same config are reused unless --force. The corpus's token shar
 prepared once in --data-dir (default runs/experiment-data). --only runs just those keys (no report).
 comm-model prints the communication model's projection for INTELLECT-1 next to its published figures.
 Defaults: --steps 600 --batch-size 4 --workers 4 --lr 3e-3 --seed 1 --eval-every 50 --eval-batches 16`,
+  coordinate: `usage: tessera coordinate [--preset tiny|small] [--dir DIR] [--corpus FILE] [--rounds N] [--H N] [--min-peers N]
+                          [--batch-size N] [--train-seconds N] [--listen ADDR,..] [--events text|jsonl] [--threads N]
+
+Starts a DiLoCo run (int8 pseudo-gradients) and prints its multiaddrs; trainers join with
+\`tessera join <multiaddr>\`. DIR (default runs/coordinator) holds the key, the run manifest, the
+ledger and the blobs: run the same command on the same DIR to resume after a crash.
+Defaults: --preset tiny --rounds 10 --H 20 --min-peers 1 --batch-size 4 --train-seconds 120`,
+  join: `usage: tessera join <coordinator multiaddr> [--dir DIR] [--corpus FILE] [--listen ADDR,..] [--events text|jsonl] [--threads N]
+
+Joins the run as a trainer. DIR (default runs/trainer) holds the peer key and blobs; run the
+same command on the same DIR to rejoin with the same identity.`,
+  demo: `usage: tessera demo [--out DIR] [--trainers N] [--rounds N] [--H N] [--kill-after N] [--away N] [--corpus FILE]
+
+A coordinator and N trainer processes on loopback over libp2p train the tiny GPT with DiLoCo and
+int8 pseudo-gradients; after round --kill-after one trainer is killed (SIGKILL) and restarted
+--away rounds later. Writes DIR/summary.json, loss.svg/png, final.safetensors, sample.txt.
+Defaults: --out runs/demo --trainers 4 --rounds 8 --H 20 --kill-after 2 --away 2`,
 };
 
 function int(name: string, value: string | undefined, min: number): number {
@@ -147,6 +169,59 @@ async function experiment(args: string[]): Promise<void> {
   await runExperiment({ name, scale, corpus: values.corpus, out: values.out, dataDir: values['data-dir'], force: values.force, ...(only === undefined ? {} : { only }) });
 }
 
+function events(v: string | undefined): EventFormat {
+  if (v === undefined || v === 'text' || v === 'jsonl') return v ?? 'text';
+  throw new CliError(`--events must be text or jsonl, got ${JSON.stringify(v)}`);
+}
+
+async function coordinate(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args, strict: true, allowPositionals: false,
+    options: {
+      preset: { type: 'string', default: 'tiny' }, dir: { type: 'string', default: 'runs/coordinator' }, corpus: { type: 'string', default: 'data/tinyshakespeare.txt' },
+      rounds: { type: 'string', default: '10' }, H: { type: 'string', default: '20' }, 'min-peers': { type: 'string', default: '1' }, 'batch-size': { type: 'string', default: '4' },
+      'train-seconds': { type: 'string', default: '120' }, listen: { type: 'string' }, events: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return void console.log(USAGE['coordinate']);
+  if (values.preset !== 'tiny' && values.preset !== 'small') throw new CliError(`--preset must be tiny or small, got ${JSON.stringify(values.preset)}`);
+  useThreads(values.threads);
+  await runCoordinate({
+    preset: values.preset, dir: values.dir, corpus: values.corpus, rounds: int('rounds', values.rounds, 1), H: int('H', values.H, 1),
+    minPeers: int('min-peers', values['min-peers'], 1), batchSize: int('batch-size', values['batch-size'], 1), trainSeconds: int('train-seconds', values['train-seconds'], 1),
+    events: events(values.events), ...(values.listen === undefined ? {} : { listen: values.listen.split(',') }),
+  });
+}
+
+async function joinRun(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args, strict: true, allowPositionals: true,
+    options: {
+      dir: { type: 'string', default: 'runs/trainer' }, corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, listen: { type: 'string' },
+      events: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return void console.log(USAGE['join']);
+  if (positionals.length !== 1) throw new CliError('join needs exactly one coordinator multiaddr');
+  useThreads(values.threads);
+  await runJoin({ coordinator: positionals[0]!, dir: values.dir, corpus: values.corpus, events: events(values.events), ...(values.listen === undefined ? {} : { listen: values.listen.split(',') }) });
+}
+
+async function demo(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args, strict: true, allowPositionals: false,
+    options: {
+      out: { type: 'string', default: 'runs/demo' }, trainers: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, H: { type: 'string', default: '20' },
+      'kill-after': { type: 'string', default: '2' }, away: { type: 'string', default: '2' }, corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return void console.log(USAGE['demo']);
+  await runDemo({
+    out: values.out, trainers: int('trainers', values.trainers, 1), rounds: int('rounds', values.rounds, 1), H: int('H', values.H, 1),
+    killAfter: int('kill-after', values['kill-after'], 0), awayRounds: int('away', values.away, 1), corpus: values.corpus,
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -159,6 +234,15 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'experiment':
         await experiment(rest);
+        return 0;
+      case 'coordinate':
+        await coordinate(rest);
+        return 0;
+      case 'join':
+        await joinRun(rest);
+        return 0;
+      case 'demo':
+        await demo(rest);
         return 0;
       case undefined:
       case 'help':
@@ -174,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tessera: ${e.message}\n\n${USAGE[command ?? 'main'] ?? USAGE['main']}`);
       return 2;
     }
-    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError', 'TrainingError', 'SimConfigError', 'CodecError'].includes(e.name)) {
+    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError', 'TrainingError', 'SimConfigError', 'CodecError', 'ProtocolError', 'KeyFileError', 'BlobFetchError', 'CoordinatorRefusedError', 'AddressError'].includes(e.name)) {
       console.error(`tessera: ${e.name}: ${e.message}`);
       return 1;
     }

@@ -64,7 +64,7 @@ export interface SignedCommitment {
 }
 
 /** The coordinator's phases (docs/protocol.md has the state machine). */
-export type Phase = 'waiting' | 'train' | 'close' | 'done';
+export type Phase = 'waiting' | 'warmup' | 'train' | 'close' | 'done';
 
 /** One accepted contribution, as recorded in the ledger. */
 export interface Accepted {
@@ -98,6 +98,8 @@ export interface SignedRecord {
 
 /** Requests a trainer sends to the coordinator. */
 export type CoordinatorRequest =
+  /** Ask for the run's status without joining: how a peer that knows only an address learns the run id. */
+  | { readonly type: 'hello' }
   | { readonly type: 'join'; readonly run: Hash; readonly peer: PeerKey; readonly addrs: readonly string[] }
   | { readonly type: 'heartbeat'; readonly run: Hash; readonly peer: PeerKey; readonly round: number; readonly model: Hash | '' }
   | { readonly type: 'commit'; readonly run: Hash; readonly signed: SignedCommitment; readonly addrs: readonly string[] }
