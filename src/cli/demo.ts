@@ -7,7 +7,7 @@
  * checkpoint and a text sample.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { initGpt, sampleTokens } from '../nn/index.ts';
@@ -40,16 +40,20 @@ interface Proc {
 const BIN = new URL('../../bin/tessera.mjs', import.meta.url).pathname;
 
 /** Spawn `tessera ARGS --events jsonl`, collecting its events; `onEvent` sees each as it comes. */
-function launch(name: string, args: string[], log: (s: string) => void, onEvent: (e: Event) => void): Proc {
+function launch(name: string, args: string[], logFile: string, log: (s: string) => void, onEvent: (e: Event) => void): Proc {
   const child = spawn(process.execPath, [BIN, ...args, '--events', 'jsonl', '--threads', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: Event[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    appendFileSync(logFile, line + '\n');
     let e: Event;
     try { e = JSON.parse(line) as Event; } catch { return log(`${name}: ${line}`); }
     events.push(e);
     onEvent(e);
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => log(`${name} (stderr): ${line}`));
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    appendFileSync(logFile, line + '\n');
+    log(`${name} (stderr): ${line}`);
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { name, child, events, exited };
 }
@@ -68,7 +72,7 @@ export async function runDemo(opts: DemoOptions, log: (s: string) => void = cons
 
   const startTrainer = (i: number): void => {
     const name = `trainer-${i}`;
-    trainers.set(name, launch(name, ['join', addr!, '--dir', join(opts.out, name), '--corpus', opts.corpus], log, (e) => {
+    trainers.set(name, launch(name, ['join', addr!, '--dir', join(opts.out, name), '--corpus', opts.corpus], join(opts.out, `${name}.log`), log, (e) => {
       if (e.kind === 'warning') log(`${name}: ${String(e['message'])}`);
       if (e.kind === 'joined') log(`${name}: joined at round ${String(e['round'])}`);
     }));
@@ -77,7 +81,7 @@ export async function runDemo(opts: DemoOptions, log: (s: string) => void = cons
   const coordinator = launch('coordinator', [
     'coordinate', '--preset', 'tiny', '--dir', join(opts.out, 'coordinator'), '--rounds', String(opts.rounds), '--H', String(opts.H),
     '--min-peers', String(opts.trainers), '--corpus', opts.corpus,
-  ], log, (e) => {
+  ], join(opts.out, 'coordinator.log'), log, (e) => {
     if (e.kind === 'started') resolveAddr((e['addrs'] as string[]).find((a) => a.includes('/tcp/') && !a.includes('/ws'))!);
     if (e.kind === 'rejected') log(`coordinator: round ${String(e['round'])}: refused a message from ${String(e['peer']).slice(0, 8)}: ${String(e['reason'])}`);
     if (e.kind !== 'closed') return;

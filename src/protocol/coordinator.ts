@@ -3,9 +3,9 @@
  * responses and actions go out. src/node runs it against a real transport and clock; tests
  * drive it with an in-memory transport and a fake clock.
  *
- *   waiting --(minPeers members)--> warmup --(all members hold the model, or trainSeconds)--> train
+ *   waiting --(minPeers members before round 1, one member later)--> warmup --(all members hold the model, or trainSeconds)--> train
  *   train --(every live member committed, or the deadline)--> close   [action: verify and apply]
- *   close --(finishRound(record))--> train (next round) | waiting (too few members) | done (last round)
+ *   close --(finishRound(record))--> train (next round) | waiting (no members) | done (last round)
  *
  * Peers join at any time but enter at a round boundary (a joiner waits in `pending` while a
  * round is open). A member silent for evictAfterSeconds is evicted; a round never waits for
@@ -116,13 +116,13 @@ export class RoundCoordinator {
     for (const map of [this.#members, this.#pending]) for (const [peer, m] of map) if (m.lastSeen < cutoff) map.delete(peer);
     switch (this.#phase) {
       case 'waiting':
-        if (this.#members.size >= this.config.minPeers) {
+        if (this.#members.size >= (this.#round === 1 ? this.config.minPeers : 1)) {
           this.#phase = 'warmup';
           this.#warmupUntil = now + this.config.trainSeconds * 1000;
         }
         return undefined;
       case 'warmup': {
-        if (this.#members.size < this.config.minPeers) { this.#phase = 'waiting'; return undefined; }
+        if (this.#members.size < (this.#round === 1 ? this.config.minPeers : 1)) { this.#phase = 'waiting'; return undefined; }
         const ready = [...this.#members.values()].every((m) => m.model === this.model);
         if (ready || now >= this.#warmupUntil) this.#open(now);
         return undefined;
@@ -154,7 +154,9 @@ export class RoundCoordinator {
     this.#pending.clear();
     this.#commits.clear();
     if (this.#round > this.config.rounds) this.#phase = 'done';
-    else if (this.#members.size >= this.config.minPeers) this.#open(now);
+    // minPeers gates the first round only (Psyche's init_min_clients): once a run is going, a
+    // peer that leaves must not stall everyone else, so later rounds need one member.
+    else if (this.#members.size >= 1) this.#open(now);
     else this.#phase = 'waiting';
   }
 
