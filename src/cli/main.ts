@@ -66,7 +66,8 @@ Defaults: --preset tiny --rounds 10 --H 20 --min-peers 1 --batch-size 4 --train-
   join: `usage: tessera join <coordinator multiaddr> [--dir DIR] [--corpus FILE] [--listen ADDR,..] [--events text|jsonl] [--threads N]
 
 Joins the run as a trainer. DIR (default runs/trainer) holds the peer key and blobs; run the
-same command on the same DIR to rejoin with the same identity.`,
+same command on the same DIR to rejoin with the same identity. --step-delay-ms N slows every
+inner step by N ms (for testing a slow peer).`,
   demo: `usage: tessera demo [--out DIR] [--trainers N] [--rounds N] [--H N] [--kill-after N] [--away N] [--corpus FILE]
 
 A coordinator and N trainer processes on loopback over libp2p train the tiny GPT with DiLoCo and
@@ -198,13 +199,17 @@ async function joinRun(args: string[]): Promise<void> {
     args, strict: true, allowPositionals: true,
     options: {
       dir: { type: 'string', default: 'runs/trainer' }, corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, listen: { type: 'string' },
-      events: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', default: false },
+      events: { type: 'string' }, threads: { type: 'string' }, 'step-delay-ms': { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(USAGE['join']);
   if (positionals.length !== 1) throw new CliError('join needs exactly one coordinator multiaddr');
   useThreads(values.threads);
-  await runJoin({ coordinator: positionals[0]!, dir: values.dir, corpus: values.corpus, events: events(values.events), ...(values.listen === undefined ? {} : { listen: values.listen.split(',') }) });
+  await runJoin({
+    coordinator: positionals[0]!, dir: values.dir, corpus: values.corpus, events: events(values.events),
+    ...(values.listen === undefined ? {} : { listen: values.listen.split(',') }),
+    ...(values['step-delay-ms'] === undefined ? {} : { stepDelayMs: int('step-delay-ms', values['step-delay-ms'], 0) }),
+  });
 }
 
 async function demo(args: string[]): Promise<void> {
@@ -258,7 +263,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tessera: ${e.message}\n\n${USAGE[command ?? 'main'] ?? USAGE['main']}`);
       return 2;
     }
-    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError', 'TrainingError', 'SimConfigError', 'CodecError', 'ProtocolError', 'KeyFileError', 'BlobFetchError', 'CoordinatorRefusedError', 'AddressError'].includes(e.name)) {
+    if (['CorpusError', 'ManifestError', 'DataError', 'CheckpointError', 'SafetensorsError', 'BackendError', 'TrainingError', 'SimConfigError', 'CodecError', 'ProtocolError', 'KeyFileError', 'BlobFetchError', 'CoordinatorRefusedError', 'AddressError', 'CoordinatorUnreachableError'].includes(e.name)) {
       console.error(`tessera: ${e.name}: ${e.message}`);
       return 1;
     }

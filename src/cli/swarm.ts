@@ -33,6 +33,8 @@ export interface JoinOptions {
   readonly corpus: string;
   readonly listen?: readonly string[];
   readonly events: EventFormat;
+  /** Extra milliseconds per inner step (to test slow peers). */
+  readonly stepDelayMs?: number;
 }
 
 function emitter(format: EventFormat, text: (e: { kind: string } & Record<string, unknown>) => string | undefined): (e: object) => void {
@@ -121,7 +123,7 @@ export async function runJoin(opts: JoinOptions): Promise<void> {
   });
   const signal = stopSignal();
   try {
-    const summary = await new TrainerNode({ transport, store, identity: identityFromSeed(signingSeed(key)), coordinator, corpusPath: opts.corpus, dir: opts.dir, onEvent: emit }).run(signal);
+    const summary = await new TrainerNode({ transport, store, identity: identityFromSeed(signingSeed(key)), coordinator, corpusPath: opts.corpus, dir: opts.dir, onEvent: emit, ...(opts.stepDelayMs === undefined ? {} : { stepDelayMs: opts.stepDelayMs }) }).run(signal);
     emit({ kind: 'summary', ...summary });
     if (opts.events === 'text') console.log(`done: round ${summary.round}, model ${summary.model}`);
   } finally {

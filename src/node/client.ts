@@ -18,6 +18,8 @@ export class CoordinatorClient {
   readonly #transport: Transport;
   readonly #coordinator: PeerAddress;
   readonly #meter: Meter;
+  /** Joins made because the coordinator no longer knew this peer. */
+  rejoins = 0;
 
   constructor(transport: Transport, coordinator: PeerAddress, meter: Meter) {
     this.#transport = transport;
@@ -44,7 +46,10 @@ export class CoordinatorClient {
 
   async heartbeat(run: Hash, peer: PeerKey, model: Hash | '', signal: AbortSignal): Promise<RunStatus> {
     const res = await this.request({ type: 'heartbeat', run, peer, round: 0, model }, signal);
-    if (res.type === 'reject' && res.reason === 'unknown-peer') return this.join(run, peer, this.#transport.addresses(), signal);
+    if (res.type === 'reject' && res.reason === 'unknown-peer') {
+      this.rejoins += 1;
+      return this.join(run, peer, this.#transport.addresses(), signal);
+    }
     return this.#status(res, 'heartbeat');
   }
 

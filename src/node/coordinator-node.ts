@@ -22,7 +22,7 @@ import { Meter, meteredStore, type RoundMetrics } from './metrics.ts';
 import { loadRunData, runContext, type RunContext } from './run.ts';
 
 export type CoordinatorEvent =
-  | { readonly kind: 'started'; readonly run: Hash; readonly round: number; readonly resumed: boolean; readonly addrs: readonly string[] }
+  | { readonly kind: 'started'; readonly run: Hash; readonly peer: string; readonly round: number; readonly resumed: boolean; readonly addrs: readonly string[] }
   | { readonly kind: 'rejected'; readonly round: number; readonly peer: string; readonly reason: RejectReason; readonly message: string }
   | { readonly kind: 'closed'; readonly round: number; readonly members: number; readonly accepted: number; readonly model: Hash; readonly valLoss: number; readonly metrics: RoundMetrics; readonly trainLoss: number }
   | { readonly kind: 'done'; readonly round: number; readonly model: Hash };
@@ -85,7 +85,7 @@ export class CoordinatorNode {
     this.#evalStore = initGpt(this.ctx.config.model, this.ctx.config.seed, init.backend);
     serveBlobs(init.transport, meteredStore(init.store, this.meter));
     init.transport.handle('coordinator', async (body, from) => this.#answer(body, from), { maxRequestBytes: LIMITS.request });
-    this.#emit({ kind: 'started', run: this.ctx.run, round: this.coordinator.round, resumed, addrs: init.transport.addresses() });
+    this.#emit({ kind: 'started', run: this.ctx.run, peer: init.identity.peer, round: this.coordinator.round, resumed, addrs: init.transport.addresses() });
   }
 
   get state(): ModelState { return this.#state; }

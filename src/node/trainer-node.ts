@@ -12,12 +12,12 @@ import type { Backend } from '../tensor/index.ts';
 import { fetchBlob, serveBlobs } from '../net/index.ts';
 import {
   applyRound, dataAssignment, decodeContribution, decodeModelState, encodeModelState, merkleRoot, signCommitment,
-  type Clock, type Commitment, type Hash, type Identity, type ModelState, type PeerAddress, type RunStatus, type Transport, type BlobStore,
+  type Clock, type Commitment, type Hash, type Identity, type ModelState, type PeerAddress, type SignedCommitment, type RunStatus, type Transport, type BlobStore,
 } from '../protocol/index.ts';
 import { forwardBackward } from '../optim/index.ts';
 import { systemClock } from './clock.ts';
 import { Meter, meteredStore, type RoundMetrics } from './metrics.ts';
-import { CoordinatorClient } from './client.ts';
+import { CoordinatorClient, CoordinatorRefusedError } from './client.ts';
 import { loadRunData, runContext, sha256, type RunContext } from './run.ts';
 
 export type TrainerEvent =
@@ -41,6 +41,15 @@ export interface TrainerInit {
   readonly onEvent?: (e: TrainerEvent) => void;
   /** Milliseconds between two polls of the coordinator while idle. */
   readonly pollMs?: number;
+  /** Give up after the coordinator has been unreachable this long (default 120 s; it may be restarting). */
+  readonly coordinatorTimeoutSeconds?: number;
+  /** Extra milliseconds per inner step: simulates a slow peer (tests of late contributions). */
+  readonly stepDelayMs?: number;
+}
+
+/** The coordinator could not be reached for longer than the trainer waits. */
+export class CoordinatorUnreachableError extends Error {
+  override readonly name = 'CoordinatorUnreachableError';
 }
 
 export interface TrainerSummary {
@@ -68,6 +77,8 @@ export class TrainerNode {
   #feedback: ErrorFeedback | undefined;
   #held: Held | undefined;
   #committed = 0;
+  #lastCommit: SignedCommitment | undefined;
+  #rejoinsSeen = 0;
   #lastLoss: number | undefined;
 
   constructor(init: TrainerInit) {
@@ -99,8 +110,29 @@ export class TrainerNode {
     signal.addEventListener('abort', stopBeats, { once: true });
     const heartbeat = this.#heartbeatLoop(beats.signal);
     try {
+      let unreachableSince: number | undefined;
       while (!signal.aborted) {
-        status = await this.#client.heartbeat(this.#ctx.run, identity.peer, this.#held?.hash ?? '', signal);
+        try {
+          status = await this.#client.heartbeat(this.#ctx.run, identity.peer, this.#held?.hash ?? '', signal);
+          unreachableSince = undefined;
+        } catch (err) {
+          if (signal.aborted || err instanceof CoordinatorRefusedError) throw err;
+          unreachableSince ??= this.#clock.now();
+          if (this.#clock.now() - unreachableSince > (this.#init.coordinatorTimeoutSeconds ?? 120) * 1000) {
+            throw new CoordinatorUnreachableError(`coordinator unreachable for ${this.#init.coordinatorTimeoutSeconds ?? 120} s: ${(err as Error).message}`);
+          }
+          this.#emit({ kind: 'warning', message: `coordinator unreachable (${(err as Error).message}); retrying` });
+          await this.#clock.sleep(1000, signal);
+          continue;
+        }
+        if (this.#client.rejoins !== this.#rejoinsSeen) {
+          // The coordinator forgot us (it restarted, or evicted us): it may have lost our
+          // commitment for the open round too, so send it again (the same signed bytes).
+          this.#rejoinsSeen = this.#client.rejoins;
+          if (this.#lastCommit !== undefined && status.phase === 'train' && this.#lastCommit.commitment.round === status.round && this.#lastCommit.commitment.baseModel === status.model) {
+            await this.#client.commit(this.#ctx.run, this.#lastCommit, transport.addresses(), signal);
+          }
+        }
         await this.#sync(status, signal);
         if (status.phase === 'done' && this.#held?.hash === status.model) break;
         if (status.phase === 'train' && status.members.includes(identity.peer) && this.#committed < status.round && this.#held?.hash === status.model) {
@@ -194,6 +226,7 @@ export class TrainerNode {
         return r.loss;
       });
       await new Promise<void>((resolve) => setImmediate(resolve)); // let heartbeats and blob requests through
+      if (this.#init.stepDelayMs !== undefined) await this.#clock.sleep(this.#init.stepDelayMs, signal);
       if (signal.aborted) return;
     }
     const payload = this.#meter.compute(() => {
@@ -205,8 +238,10 @@ export class TrainerNode {
     const commitment: Commitment = {
       run, round: status.round, peer, baseModel: base.hash, assignment, payloadHash, payloadBytes: payload.length, stepsRoot: merkleRoot(leaves), loss,
     };
-    const res = await this.#client.commit(run, signCommitment(this.#init.identity, commitment), this.#init.transport.addresses(), signal);
+    const signed = signCommitment(this.#init.identity, commitment);
+    this.#lastCommit = signed;
     this.#committed = status.round;
+    const res = await this.#client.commit(run, signed, this.#init.transport.addresses(), signal);
     this.#lastLoss = loss;
     if (res.type === 'reject') this.#emit({ kind: 'warning', message: `round ${status.round}: contribution refused: ${res.reason}: ${res.message}` });
     else this.#emit({ kind: 'committed', round: status.round, loss, payloadBytes: payload.length });

@@ -64,6 +64,12 @@ export interface SimulateOptions {
   readonly backend?: Backend;
   /** Called after every evaluation. */
   readonly onEval?: (point: SimPoint) => void;
+  /**
+   * The sampleBatch `worker` stream of worker w at inner step t (default: w). A distributed run
+   * derives streams from (run, round, peer); passing the same mapping makes the simulation
+   * follow that run bit for bit.
+   */
+  readonly streamOf?: (worker: number, step: number) => number;
 }
 
 interface Exchange {
@@ -85,7 +91,7 @@ export function simulate(cfg: SimConfig, data: { train: Int32Array; val: Int32Ar
   const T = tcfg.model.contextLength;
   const shardLength = Math.floor(data.train.length / k);
   const splitOf = (w: number): Int32Array => (cfg.data === 'iid' ? data.train : data.train.subarray(w * shardLength, (w + 1) * shardLength));
-  const batchOf = (w: number, t: number) => sampleBatch(splitOf(w), { seed: tcfg.seed, step: t, worker: w, batchSize: tcfg.batchSize, contextLength: T });
+  const batchOf = (w: number, t: number) => sampleBatch(splitOf(w), { seed: tcfg.seed, step: t, worker: opts.streamOf?.(w, t) ?? w, batchSize: tcfg.batchSize, contextLength: T });
   const evalStore = initGpt(tcfg.model, tcfg.seed, opts.backend);
   const n = evalStore.size;
   const curve: SimPoint[] = [];
