@@ -14,7 +14,7 @@
  */
 import { dataAssignment } from './assignment.ts';
 import { ProtocolError } from './errors.ts';
-import { verifyCommitment } from './identity.ts';
+import { commitmentHash, verifyCommitment } from './identity.ts';
 import { BOUNDS } from './wire.ts';
 import type { RunConfig } from './run.ts';
 import type { PeerAddress } from './transport.ts';
@@ -231,8 +231,10 @@ export class RoundCoordinator {
     }
     if (c.payloadBytes !== this.#payloadBytes) throw new ProtocolError('malformed', `payload of ${c.payloadBytes} bytes, the codec makes ${this.#payloadBytes}`);
     const earlier = this.#commits.get(c.peer);
-    if (earlier !== undefined && earlier.signed.commitment.payloadHash !== c.payloadHash) throw new ProtocolError('stale-round', 'a different contribution for this round was already committed');
-    this.#commits.set(c.peer, { signed, from: { peer: from, addrs } });
+    // A resend of the same signed commitment is idempotent; anything else (even the same payload
+    // with another stepsRoot or loss) would change what the ledger records, so it is refused.
+    if (earlier !== undefined && commitmentHash(earlier.signed) !== commitmentHash(signed)) throw new ProtocolError('stale-round', 'a different contribution for this round was already committed');
+    if (earlier === undefined) this.#commits.set(c.peer, { signed, from: { peer: from, addrs } });
     const m = this.#members.get(c.peer);
     if (m !== undefined) m.lastSeen = now;
     return this.status(now);
