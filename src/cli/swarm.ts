@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { createNetNode, DirBlobStore, Libp2pTransport, loadOrCreateKey, peerKeyFromPeerId, signingSeed } from '../net/index.ts';
-import { identityFromSeed, type PeerAddress } from '../protocol/index.ts';
+import { identityFromSeed, LIMITS, type PeerAddress } from '../protocol/index.ts';
 import { CoordinatorNode, createRun, presetRunConfig, TrainerNode, type CoordinatorEvent, type TrainerEvent } from '../node/index.ts';
 
 export type EventFormat = 'text' | 'jsonl';
@@ -61,7 +61,7 @@ function listenAddrs(dir: string, asked: readonly string[] | undefined): readonl
 
 export async function runCoordinate(opts: CoordinateOptions): Promise<void> {
   const key = await loadOrCreateKey(join(opts.dir, 'peer.key'));
-  const net = await createNetNode({ privateKey: key, ...(listenAddrs(opts.dir, opts.listen) === undefined ? {} : { listen: listenAddrs(opts.dir, opts.listen)! }) });
+  const net = await createNetNode({ privateKey: key, maxGossipBytes: LIMITS.announcement, ...(listenAddrs(opts.dir, opts.listen) === undefined ? {} : { listen: listenAddrs(opts.dir, opts.listen)! }) });
   writeFileSync(join(opts.dir, 'listen.json'), JSON.stringify(net.multiaddrs().map((a) => a.replace(/\/p2p\/[^/]+$/, ''))));
   const transport = new Libp2pTransport(net);
   const store = new DirBlobStore(join(opts.dir, 'blobs'));
@@ -107,7 +107,7 @@ export function coordinatorAddress(addr: string): PeerAddress {
 export async function runJoin(opts: JoinOptions): Promise<void> {
   const coordinator = coordinatorAddress(opts.coordinator);
   const key = await loadOrCreateKey(join(opts.dir, 'peer.key'));
-  const net = await createNetNode({ privateKey: key, ...(opts.listen === undefined ? {} : { listen: opts.listen }) });
+  const net = await createNetNode({ privateKey: key, maxGossipBytes: LIMITS.announcement, ...(opts.listen === undefined ? {} : { listen: opts.listen }) });
   const transport = new Libp2pTransport(net);
   const store = new DirBlobStore(join(opts.dir, 'blobs'));
   const emit = emitter(opts.events, (e) => {

@@ -13,7 +13,7 @@ import type { Backend } from '../tensor/index.ts';
 import { fetchBlob, serveBlobs } from '../net/index.ts';
 import {
   applyRound, commitmentHash, decodeContribution, decodeModelState, decodeRequest, encodeAnnouncement, encodeModelState, encodeResponse,
-  genesisRecord, LIMITS, nextRecord, ProtocolError, RoundCoordinator, signRecord,
+  genesisRecord, LIMITS, nextRecord, ProtocolError, rejectionOf, RoundCoordinator, signRecord,
   type Accepted, type BlobStore, type Clock, type CloseAction, type Hash, type Identity, type ModelState, type RejectReason, type SignedRecord, type Transport,
 } from '../protocol/index.ts';
 import { systemClock } from './clock.ts';
@@ -131,7 +131,9 @@ export class CoordinatorNode {
       res = req.type === 'hello' ? this.coordinator.status(this.#clock.now()) : this.coordinator.handle(req, from, this.#clock.now());
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
-      res = { type: 'reject' as const, reason: err.reason, message: err.message };
+      // rejectionOf cuts the message to the wire bound: a decoder's message can quote a field
+      // name of any length, and an unencodable rejection would reset the stream instead.
+      res = rejectionOf(err);
     }
     if (res.type === 'reject') this.#emit({ kind: 'rejected', round: this.coordinator.round, peer: from, reason: res.reason, message: res.message });
     const out = encodeResponse(res);

@@ -79,6 +79,7 @@ export class TrainerNode {
   #committed = 0;
   #lastCommit: SignedCommitment | undefined;
   #rejoinsSeen = 0;
+  #resend = false;
   #lastLoss: number | undefined;
 
   constructor(init: TrainerInit) {
@@ -109,6 +110,9 @@ export class TrainerNode {
     const stopBeats = (): void => beats.abort(new Error('trainer stopped'));
     signal.addEventListener('abort', stopBeats, { once: true });
     const heartbeat = this.#heartbeatLoop(beats.signal);
+    // Handled now, awaited in `finally`: an abort while the main loop awaits a request rejects
+    // this first, and an unhandled rejection would crash the process.
+    heartbeat.catch(() => undefined);
     try {
       let unreachableSince: number | undefined;
       while (!signal.aborted) {
@@ -127,9 +131,15 @@ export class TrainerNode {
         }
         if (this.#client.rejoins !== this.#rejoinsSeen) {
           // The coordinator forgot us (it restarted, or evicted us): it may have lost our
-          // commitment for the open round too, so send it again (the same signed bytes).
+          // commitment for the open round too; send it again once that round is open.
           this.#rejoinsSeen = this.#client.rejoins;
-          if (this.#lastCommit !== undefined && status.phase === 'train' && this.#lastCommit.commitment.round === status.round && this.#lastCommit.commitment.baseModel === status.model) {
+          this.#resend = this.#lastCommit !== undefined;
+        }
+        if (this.#resend && this.#lastCommit !== undefined) {
+          const c = this.#lastCommit.commitment;
+          if (status.round > c.round || status.model !== c.baseModel) this.#resend = false;
+          else if (status.phase === 'train' && status.round === c.round) {
+            this.#resend = false;
             await this.#client.commit(this.#ctx.run, this.#lastCommit, transport.addresses(), signal);
           }
         }

@@ -33,17 +33,18 @@ test('assignments are pure and differ across peers, rounds and runs', () => {
   assert.deepEqual(dataAssignment(RUN, 3, alice.peer, 8), dataAssignment(RUN, 3, alice.peer, 8));
   const streams = new Set<number>();
   for (let round = 1; round <= 50; round++) for (const peer of [alice.peer, bob.peer]) streams.add(dataAssignment(RUN, round, peer, 8).stream);
-  streams.add(dataAssignment(h('other run'), 0, alice.peer, 8).stream);
+  streams.add(dataAssignment(h('other run'), 1, alice.peer, 8).stream);
   assert.equal(streams.size, 101);
   for (const s of streams) assert.ok(Number.isInteger(s) && s >= 0 && s < 2 ** 31);
 });
 
 test('bad inputs are refused as malformed', () => {
   const malformed = (e: unknown): boolean => e instanceof ProtocolError && e.reason === 'malformed';
-  assert.throws(() => dataAssignment(RUN.toUpperCase(), 0, alice.peer, 1), malformed);
-  assert.throws(() => dataAssignment(RUN, 0, 'peer', 1), malformed);
+  assert.throws(() => dataAssignment(RUN.toUpperCase(), 1, alice.peer, 1), malformed);
+  assert.throws(() => dataAssignment(RUN, 0, alice.peer, 1), malformed); // rounds count from 1
+  assert.throws(() => dataAssignment(RUN, 1, 'peer', 1), malformed);
   assert.throws(() => dataAssignment(RUN, -1, alice.peer, 1), malformed);
   assert.throws(() => dataAssignment(RUN, 1.5, alice.peer, 1), malformed);
-  assert.throws(() => dataAssignment(RUN, 0, alice.peer, 0), malformed);
+  assert.throws(() => dataAssignment(RUN, 1, alice.peer, 0), malformed);
   assert.throws(() => dataAssignment(RUN, 2 ** 52, alice.peer, 4), malformed);
 });

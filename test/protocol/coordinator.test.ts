@@ -128,7 +128,7 @@ test('warmup ends at its timeout (trainSeconds) when a member never reports the 
 });
 
 test('a round closes as soon as every live member committed, once, with commits in canonical order', async () => {
-  const x = new Harness();
+  const x = new Harness(config({ evictAfterSeconds: 1000 }));
   await x.open(alice, bob, carol);
   const order = [alice, bob, carol].sort((a, b) => (a.peer < b.peer ? 1 : -1)); // commit in reverse key order
   for (const id of order.slice(0, 2)) await x.commit(id);
@@ -162,6 +162,8 @@ test('eviction after evictAfterSeconds of silence: no blocking, heartbeat refuse
   x.clock.advance(10_000);
   assert.equal(x.tick(), undefined); // carol silent exactly 10 s: still a member
   x.clock.advance(1);
+  await x.beat(alice);
+  await x.beat(bob);
   const action = x.tick();
   assert.deepEqual([action?.commits.length, action?.members, x.coord.members], [2, sorted(alice, bob, carol), sorted(alice, bob)]);
   await x.refused(carol, { type: 'heartbeat', run: RUN, peer: carol.peer, round: 1, model: M0 }, 'unknown-peer');
@@ -220,7 +222,7 @@ test("the run is 'done' after config.rounds; a coordinator resumed from the last
 });
 
 test('every rejection names its reason and changes nothing', async () => {
-  const x = new Harness();
+  const x = new Harness(config({ evictAfterSeconds: 120 }));
   const dave = ident(4);
   const other = h('other-run');
   await x.refused(dave, { type: 'heartbeat', run: RUN, peer: dave.peer, round: 0, model: '' }, 'unknown-peer'); // before join
@@ -267,7 +269,7 @@ test('status().providers never exceeds BOUNDS.providers and still encodes', asyn
   const peers = Array.from({ length: 24 }, (_, i) => ident(40 + i));
   for (const p of peers) await x.join(p, [`/memory/${p.peer.slice(0, 8)}`]);
   for (const p of peers) await x.beat(p);
-  const s = await x.beat(alice).catch(() => x.ok(peers[0]!, { type: 'hello' }));
+  const s = await x.ok(peers[0]!, { type: 'hello' });
   assert.equal(s.providers.length, BOUNDS.providers);
   assert.deepEqual(s.providers[0], COORD);
 });
@@ -377,6 +379,7 @@ test('memory transport: authenticated sender, size limits, injected failure and 
   const aborted = a.request(to, 'blob', Uint8Array.of(3), { signal: abort.signal });
   abort.abort(new Error('stop'));
   await assert.rejects(aborted, /stop/);
+  net.setLink(alice.peer, bob.peer, {});
   assert.deepEqual(b.addresses(), ['/memory/bob']);
   await b.close();
   await assert.rejects(a.request(to, 'blob', Uint8Array.of(1)), code('unreachable'));
