@@ -79,16 +79,31 @@ export function decodeModelState(bytes: Uint8Array, model: GptConfig): ModelStat
 }
 
 /**
+ * The largest |value| a decoded pseudo-gradient may hold (protocol version 1). A pseudo-gradient
+ * is the difference of two parameter vectors H optimizer steps apart; honest ones are orders of
+ * magnitude smaller. The bound keeps any sum of up to 1024 contributions, and the Nesterov
+ * buffer built from them, far from f32 overflow, so no accepted contribution can turn the
+ * model into Inf or NaN.
+ */
+export const MAX_CONTRIBUTION_ABS = 1000;
+
+/**
  * Decode one contribution's payload strictly: a CodecError becomes a ProtocolError with the
- * matching reason ('non-finite' for NaN/Inf, 'malformed' for everything else).
+ * matching reason ('non-finite' for NaN/Inf, 'malformed' for everything else), and a value
+ * beyond MAX_CONTRIBUTION_ABS is 'malformed'.
  */
 export function decodeContribution(codec: Codec, payload: Uint8Array, size: number): Float32Array {
+  let x: Float32Array;
   try {
-    return codec.decode(payload, size);
+    x = codec.decode(payload, size);
   } catch (err) {
     if (err instanceof CodecError) throw new ProtocolError(err.reason === 'non-finite' ? 'non-finite' : 'malformed', `payload: ${err.message}`);
     throw err;
   }
+  for (let i = 0; i < x.length; i++) {
+    if (!(Math.abs(x[i]!) <= MAX_CONTRIBUTION_ABS)) throw new ProtocolError('malformed', `payload value ${i} is ${x[i]}, beyond the bound ${MAX_CONTRIBUTION_ABS}`);
+  }
+  return x;
 }
 
 /**

@@ -26,6 +26,9 @@ import { waitFor } from '../net/helpers.ts';
 const cleanup: Cleanup = [];
 afterEach(() => stopAll(cleanup));
 
+/** Each network test's bound (they take one to two seconds; this leaves room for a loaded machine). */
+const NET_TIMEOUT = 60_000;
+
 /** A run id / hash that is not this run's. */
 const OTHER = 'ab'.repeat(32);
 
@@ -94,7 +97,7 @@ function noise(n: number, seed: number): Uint8Array {
 }
 
 describe('malformed coordinator requests', () => {
-  it('are refused as malformed (or the oversized stream reset), and the coordinator keeps serving', async () => {
+  it('are refused as malformed (or the oversized stream reset), and the coordinator keeps serving', { timeout: NET_TIMEOUT }, async () => {
     const c = await startCoordinator(cleanup, smallConfig());
     const { run } = c.ctx;
     const p = await ScriptedPeer.start(cleanup, c.address);
@@ -148,7 +151,7 @@ describe('malformed coordinator requests', () => {
 });
 
 describe('refused commitments', () => {
-  it('each names its reason and changes nothing; the round then closes with the honest contributions', async () => {
+  it('each names its reason and changes nothing; the round then closes with the honest contributions', { timeout: NET_TIMEOUT }, async () => {
     const c = await startCoordinator(cleanup, smallConfig({ minPeers: 2 }));
     const { run, config } = c.ctx;
     const p = await ScriptedPeer.start(cleanup, c.address);
@@ -265,7 +268,7 @@ describe('bad payloads', () => {
     assertModelSound(c);
   }
 
-  it('bytes that do not match the committed hash are dropped at close (hash-mismatch)', async () => {
+  it('bytes that do not match the committed hash are dropped at close (hash-mismatch)', { timeout: NET_TIMEOUT }, async () => {
     const corrupt = (payload: Uint8Array): Uint8Array => {
       const bad = Uint8Array.from(payload);
       bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
@@ -277,7 +280,7 @@ describe('bad payloads', () => {
     await assertDroppedAndRunGoesOn(c, p, t, hash, closed);
   });
 
-  it('a payload that hashes right but decodes to NaN is dropped at close (non-finite)', async () => {
+  it('a payload that hashes right but decodes to NaN is dropped at close (non-finite)', { timeout: NET_TIMEOUT }, async () => {
     const withNaN = (c: CoordinatorHarness): Uint8Array => {
       const payload = c.ctx.codec.encode(smallDelta(c.ctx, 4));
       // int8 payload: 8-byte header, then block 0's codebook of 256 f32; entry 0 becomes NaN.
@@ -286,6 +289,19 @@ describe('bad payloads', () => {
     };
     const { c, p, t, hash, closed, rejected } = await roundWithBadPayload(withNaN);
     assert.deepEqual(rejected.map((e) => [e.round, e.peer, e.reason]), [[1, p.peer, 'non-finite']]);
+    await assertDroppedAndRunGoesOn(c, p, t, hash, closed);
+  });
+
+  it('a finite payload big enough to overflow the outer step is dropped and the model stays finite', { timeout: NET_TIMEOUT }, async () => {
+    const huge = (c: CoordinatorHarness): Uint8Array => {
+      const payload = c.ctx.codec.encode(smallDelta(c.ctx, 5));
+      const view = new DataView(payload.buffer, payload.byteOffset);
+      for (let k = 0; k < 256; k++) view.setFloat32(8 + 4 * k, 3e38, true);
+      return payload;
+    };
+    const { c, p, t, hash, closed, rejected } = await roundWithBadPayload(huge);
+    assertModelSound(c);
+    assert.deepEqual(rejected.map((e) => [e.round, e.peer, e.reason]), [[1, p.peer, 'malformed']], 'the contribution is refused at close (beyond MAX_CONTRIBUTION_ABS)');
     await assertDroppedAndRunGoesOn(c, p, t, hash, closed);
   });
 });
@@ -297,7 +313,7 @@ describe('a checkpoint served with the wrong bytes', () => {
     return encodeModelState(c.ctx.config.model, { params, momentum: new Float32Array(params.length), round: 0 });
   };
 
-  it('fetchBlob skips a provider whose bytes do not hash right and takes the next one', async () => {
+  it('fetchBlob skips a provider whose bytes do not hash right and takes the next one', { timeout: NET_TIMEOUT }, async () => {
     const c = await startCoordinator(cleanup, smallConfig());
     const model = c.node.coordinator.model;
     const liar = await ScriptedPeer.start(cleanup, c.address);
@@ -316,7 +332,7 @@ describe('a checkpoint served with the wrong bytes', () => {
     assert.deepEqual(err.failures.map((f) => [f.peer, f.reason]), [[liar.peer, 'hash-mismatch']]);
   });
 
-  it('a joining trainer passes over a lying provider and ends up with the right model', async () => {
+  it('a joining trainer passes over a lying provider and ends up with the right model', { timeout: NET_TIMEOUT }, async () => {
     const c = await startCoordinator(cleanup, smallConfig({ minPeers: 3 }));
     const { run } = c.ctx;
     const model = c.node.coordinator.model;
