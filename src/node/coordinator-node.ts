@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { initGpt } from '../nn/index.ts';
 import { validationLoss } from '../optim/index.ts';
 import type { Backend } from '../tensor/index.ts';
-import { fetchBlob, serveBlobs } from '../net/index.ts';
+import { BlobFetchError, fetchBlob, serveBlobs } from '../net/index.ts';
 import {
   applyRound, commitmentHash, decodeContribution, decodeModelState, decodeRequest, encodeAnnouncement, encodeModelState, encodeResponse,
   genesisRecord, LIMITS, nextRecord, ProtocolError, rejectionOf, RoundCoordinator, signRecord,
@@ -161,7 +161,7 @@ export class CoordinatorNode {
         lossSum += c.loss;
       } catch (err) {
         if (signal.aborted) throw err;
-        const reason: RejectReason = err instanceof ProtocolError ? err.reason : (err as Error).name === 'BlobFetchError' ? 'hash-mismatch' : 'malformed';
+        const reason = closeRejection(err);
         this.#emit({ kind: 'rejected', round: action.round, peer: c.peer, reason, message: (err as Error).message });
       }
     }
@@ -182,4 +182,11 @@ export class CoordinatorNode {
   #emit(e: CoordinatorEvent): void {
     this.#init.onEvent?.(e);
   }
+}
+
+/** The reason a committed contribution is dropped at close: a hash that did not match, or a payload not delivered in time. */
+function closeRejection(err: unknown): RejectReason {
+  if (err instanceof ProtocolError) return err.reason;
+  if (err instanceof BlobFetchError) return err.failures.some((f) => f.reason === 'hash-mismatch') ? 'hash-mismatch' : 'late';
+  return 'malformed';
 }

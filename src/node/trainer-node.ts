@@ -6,7 +6,7 @@
  * content-addressed contribution.
  */
 import { sampleBatch } from '../data/index.ts';
-import { applyGradients, createTrainState, pseudoGradient, type TrainState } from '../optim/index.ts';
+import { adamwDefaults, applyGradients, createTrainState, forwardBackward, pseudoGradient, type TrainState } from '../optim/index.ts';
 import { createErrorFeedback, type ErrorFeedback } from '../compress/index.ts';
 import type { Backend } from '../tensor/index.ts';
 import { fetchBlob, serveBlobs } from '../net/index.ts';
@@ -14,7 +14,6 @@ import {
   applyRound, dataAssignment, decodeContribution, decodeModelState, encodeModelState, merkleRoot, signCommitment,
   type Clock, type Commitment, type Hash, type Identity, type ModelState, type PeerAddress, type SignedCommitment, type RunStatus, type Transport, type BlobStore,
 } from '../protocol/index.ts';
-import { forwardBackward } from '../optim/index.ts';
 import { systemClock } from './clock.ts';
 import { Meter, meteredStore, type RoundMetrics } from './metrics.ts';
 import { CoordinatorClient, CoordinatorRefusedError } from './client.ts';
@@ -100,7 +99,7 @@ export class TrainerNode {
     this.#train = loadRunData(this.#ctx.config, this.#init.corpusPath, this.#init.dir).train;
     this.#worker = createTrainState({
       model: this.#ctx.config.model, seed: this.#ctx.config.seed, batchSize: this.#ctx.config.batchSize, gradClip: 1,
-      adamw: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
+      adamw: adamwDefaults(), // fixed by protocol version 1 (docs/protocol.md)
       schedule: { maxLr: this.#ctx.config.innerLr, minLr: this.#ctx.config.innerLr / 10, warmupSteps: this.#ctx.config.warmupSteps, totalSteps: this.#ctx.config.rounds * this.#ctx.config.H },
     }, this.#init.backend);
     this.#feedback = this.#ctx.config.errorFeedback ? createErrorFeedback(this.#ctx.codec, this.#ctx.size) : undefined;
