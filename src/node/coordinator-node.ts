@@ -146,25 +146,31 @@ export class CoordinatorNode {
     const accepted: Accepted[] = [];
     const deltas: Float32Array[] = [];
     let lossSum = 0;
-    for (const { signed, from } of action.commits) {
+    // Fetch every payload at once (a slow committer delays the close by one timeout, not one per
+    // peer), then verify and aggregate strictly in canonical order.
+    const fetched = await Promise.allSettled(action.commits.map(async ({ signed, from }) => {
+      const hash = signed.commitment.payloadHash;
+      const have = this.#init.store.get(hash);
+      if (have !== undefined) return have;
+      const payload = await fetchBlob(this.#init.transport, hash, [from], { maxBytes: ctx.payloadBytes, signal, timeoutMs: 10_000 });
+      this.meter.bytesReceived += payload.length;
+      return payload;
+    }));
+    if (signal.aborted) throw signal.reason;
+    action.commits.forEach(({ signed }, i) => {
       const c = signed.commitment;
+      const got = fetched[i]!;
       try {
-        let payload = this.#init.store.get(c.payloadHash);
-        if (payload === undefined) {
-          payload = await fetchBlob(this.#init.transport, c.payloadHash, [from], { maxBytes: ctx.payloadBytes, signal, timeoutMs: 10_000 });
-          this.meter.bytesReceived += payload.length;
-        }
-        const delta = decodeContribution(ctx.codec, payload, ctx.size);
-        this.#init.store.put(payload);
+        if (got.status === 'rejected') throw got.reason;
+        const delta = decodeContribution(ctx.codec, got.value, ctx.size);
+        this.#init.store.put(got.value);
         accepted.push({ peer: c.peer, payloadHash: c.payloadHash, commitmentHash: commitmentHash(signed) });
         deltas.push(delta);
         lossSum += c.loss;
       } catch (err) {
-        if (signal.aborted) throw err;
-        const reason = closeRejection(err);
-        this.#emit({ kind: 'rejected', round: action.round, peer: c.peer, reason, message: (err as Error).message });
+        this.#emit({ kind: 'rejected', round: action.round, peer: c.peer, reason: closeRejection(err), message: (err as Error).message });
       }
-    }
+    });
     const next = this.meter.compute(() => applyRound(this.#state, deltas, ctx.config.outer));
     const model = this.#init.store.put(encodeModelState(ctx.config.model, next));
     const record = signRecord(this.#init.identity, nextRecord(this.coordinator.last, {
