@@ -49,6 +49,7 @@ export const RUNS: Record<string, RunDef> = {
   'dp': { label: 'data-parallel', build: (s) => base(s, 'dp') },
   'dp-1worker': { label: 'one worker, batch 4 (no communication)', build: (s) => ({ ...base(s, 'dp'), workers: 1 }) },
   'diloco-h50-avg': { label: 'DiLoCo H=50, outer SGD lr 1 no momentum (model averaging)', build: (s) => diloco(s, 50, { name: 'fp32' }, { outer: { lr: 1, momentum: 0, nesterov: false } }) },
+  'diloco-h50-lr1': { label: 'DiLoCo H=50, outer Nesterov lr 1.0', build: (s) => diloco(s, 50, { name: 'fp32' }, { outer: { ...outerDefaults(), lr: 1 } }) },
   'diloco-h10': { label: 'DiLoCo H=10', build: (s) => diloco(s, 10) },
   'diloco-h50': { label: 'DiLoCo H=50', build: (s) => diloco(s, 50) },
   'diloco-h200': { label: 'DiLoCo H=200', build: (s) => diloco(s, 200) },
@@ -85,7 +86,7 @@ export interface ExperimentDef {
 export const EXPERIMENTS: Record<string, ExperimentDef> = {
   'diloco-h': {
     title: 'DiLoCo: synchronisation interval H vs data-parallel',
-    runs: ['dp', 'dp-1worker', 'diloco-h10', 'diloco-h50', 'diloco-h50-avg', 'diloco-h200'],
+    runs: ['dp', 'dp-1worker', 'diloco-h10', 'diloco-h50', 'diloco-h50-avg', 'diloco-h50-lr1', 'diloco-h200'],
     targets: ['H = 50 within 2% of data-parallel with 50x fewer bytes'],
   },
   'codecs': {
