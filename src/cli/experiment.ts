@@ -78,6 +78,11 @@ export function tableOf(runs: readonly StoredRun[]): string {
     const vsDp = dp === undefined ? '' : `${(((r.result.finalValLoss - dp.result.finalValLoss) / dp.result.finalValLoss) * 100).toFixed(2)}%`;
     const fewer = dp === undefined ? '' : `${(dp.result.bytes.total / r.result.bytes.total).toFixed(0)}x`;
     const util = (bps: number): string => `${(utilisationOf(r, bps) * 100).toFixed(1)}%`;
+    if (c.workers === 1) {
+      // One worker has nobody to exchange with: nothing goes on the wire.
+      lines.push(`| ${r.key} | ${r.label} | 1 | - | - | 0 | 0 | 0 | - | ${r.result.finalValLoss.toFixed(4)} | ${vsDp} | 100% | 100% |`);
+      continue;
+    }
     lines.push(`| ${r.key} | ${r.label} | ${c.workers} | ${H} | ${codec} | ${MB(perRound)} | ${MB(r.result.bytes.peakPerExchange)} | ${MB(r.result.bytes.total)} | ${fewer} | ${r.result.finalValLoss.toFixed(4)} | ${vsDp} | ${util(1e8)} | ${util(1e9)} |`);
   }
   return lines.join('\n');
@@ -106,7 +111,9 @@ export async function runExperiment(opts: ExperimentOptions, log: (s: string) =>
   const table = tableOf(runs);
   log(`\n${def.title}\n\n${table}\n`);
   const points = runs.flatMap((r) => r.result.curve.map((p) => ({ x: p.tokens / 1e6, y: p.valLoss, series: r.key })));
-  await writeLinePlot(points, join(opts.out, opts.name), { title: def.title, x: 'training tokens, all workers (millions)', y: 'validation loss (nats per byte)' });
+  // The untrained model's loss (5.5) would flatten every curve: show the range where they differ.
+  const low = Math.floor(Math.min(...points.map((p) => p.y)) * 10) / 10;
+  await writeLinePlot(points, join(opts.out, opts.name), { title: def.title, x: 'training tokens, all workers (millions)', y: 'validation loss (nats per byte)' }, [low, low + 1.2]);
   const s = opts.scale;
   const md = [
     `# ${def.title}`,

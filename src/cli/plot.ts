@@ -38,15 +38,15 @@ export interface LinePoint {
 }
 
 /** Writes `<base>.svg` and `<base>.png`: one line per series; returns the SVG text. */
-export async function writeLinePlot(points: LinePoint[], base: string, titles: { title: string; x: string; y: string }): Promise<string> {
+export async function writeLinePlot(points: LinePoint[], base: string, titles: { title: string; x: string; y: string }, yDomain?: [number, number]): Promise<string> {
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: titles.title, width: 640, height: 360, background: 'white',
     data: { values: points },
-    mark: { type: 'line', point: false, strokeWidth: 1.5 },
+    mark: { type: 'line', point: false, strokeWidth: 1.5, clip: true },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: titles.x },
-      y: { field: 'y', type: 'quantitative', title: titles.y, scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: titles.y, scale: yDomain === undefined ? { zero: false } : { zero: false, domain: yDomain } },
       color: { field: 'series', type: 'nominal', title: null },
     },
   };
