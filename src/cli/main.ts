@@ -73,7 +73,7 @@ inner step by N ms (for testing a slow peer).`,
 A coordinator and N trainer processes on loopback over libp2p train the tiny GPT with DiLoCo and
 int8 pseudo-gradients; after round --kill-after one trainer is killed (SIGKILL) and restarted
 --away rounds later. Writes DIR/summary.json, loss.svg/png, final.safetensors, sample.txt.
-Defaults: --out runs/demo --trainers 4 --rounds 8 --H 20 --kill-after 2 --away 2`,
+Defaults: --out runs/demo --trainers 4 --rounds 12 --H 30 --kill-after 3 --away 2`,
 };
 
 function int(name: string, value: string | undefined, min: number): number {
@@ -216,8 +216,8 @@ async function demo(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, strict: true, allowPositionals: false,
     options: {
-      out: { type: 'string', default: 'runs/demo' }, trainers: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, H: { type: 'string', default: '20' },
-      'kill-after': { type: 'string', default: '2' }, away: { type: 'string', default: '2' }, corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, help: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'runs/demo' }, trainers: { type: 'string', default: '4' }, rounds: { type: 'string', default: '12' }, H: { type: 'string', default: '30' },
+      'kill-after': { type: 'string', default: '3' }, away: { type: 'string', default: '2' }, corpus: { type: 'string', default: 'data/tinyshakespeare.txt' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(USAGE['demo']);
