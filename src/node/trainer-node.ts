@@ -11,7 +11,7 @@ import { createErrorFeedback, type ErrorFeedback } from '../compress/index.ts';
 import type { Backend } from '../tensor/index.ts';
 import { fetchBlob, serveBlobs } from '../net/index.ts';
 import {
-  applyRound, dataAssignment, decodeContribution, decodeModelState, encodeModelState, merkleRoot, signCommitment,
+  applyRound, dataAssignment, decodeAnnouncement, decodeContribution, decodeModelState, encodeModelState, merkleRoot, signCommitment,
   type Clock, type Commitment, type Hash, type Identity, type ModelState, type PeerAddress, type SignedCommitment, type RunStatus, type Transport, type BlobStore,
 } from '../protocol/index.ts';
 import { systemClock } from './clock.ts';
@@ -79,6 +79,7 @@ export class TrainerNode {
   #lastCommit: SignedCommitment | undefined;
   #rejoinsSeen = 0;
   #resend = false;
+  #nudge: (() => void) | undefined;
   #lastLoss: number | undefined;
 
   constructor(init: TrainerInit) {
@@ -103,6 +104,16 @@ export class TrainerNode {
       schedule: { maxLr: this.#ctx.config.innerLr, minLr: this.#ctx.config.innerLr / 10, warmupSteps: this.#ctx.config.warmupSteps, totalSteps: this.#ctx.config.rounds * this.#ctx.config.H },
     }, this.#init.backend);
     this.#feedback = this.#ctx.config.errorFeedback ? createErrorFeedback(this.#ctx.codec, this.#ctx.size) : undefined;
+    // Gossip is the fast path: a round-closed announcement (checked like everything else)
+    // ends the idle wait at once; polling the coordinator remains the reliable path.
+    transport.subscribe(`tessera/${this.#ctx.run}`, (body) => {
+      try {
+        const a = decodeAnnouncement(body);
+        if (a.type === 'round-closed' && a.last.record.run === this.#ctx.run) this.#nudge?.();
+      } catch {
+        // A malformed announcement is ignored: it can only cost a poll interval.
+      }
+    });
     let status = await this.#client.join(this.#ctx.run, identity.peer, transport.addresses(), signal);
     this.#emit({ kind: 'joined', run: this.#ctx.run, round: status.round, phase: status.phase });
     const beats = new AbortController();
@@ -148,7 +159,7 @@ export class TrainerNode {
           await this.#trainRound(status, signal);
           continue;
         }
-        await this.#clock.sleep(this.#init.pollMs ?? 200, signal);
+        await this.#idle(signal);
       }
     } finally {
       stopBeats();
@@ -159,6 +170,17 @@ export class TrainerNode {
       run: this.#ctx.run, peer: identity.peer, model: this.#held?.hash ?? '', round: this.#held?.state.round ?? 0,
       rounds: this.#meter.rounds, totals: this.#meter.totals(),
     };
+  }
+
+  /** Wait one poll interval, or less when an announcement says a round closed. */
+  async #idle(signal: AbortSignal): Promise<void> {
+    const wake = new AbortController();
+    this.#nudge = () => wake.abort();
+    const both = AbortSignal.any([signal, wake.signal]);
+    await this.#clock.sleep(this.#init.pollMs ?? 500, both).catch((err: unknown) => {
+      if (signal.aborted) throw err;
+    });
+    this.#nudge = undefined;
   }
 
   /** Heartbeats while training blocks the main loop between steps (training yields every step). */
