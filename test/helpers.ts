@@ -2,6 +2,7 @@
  * @file Shared test helpers: seeded inputs, finite-difference gradient checks, error
  * measures, and the golden-file loader.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveKey, normal, tensor, uniform, type Tensor } from '../src/tensor/index.ts';
@@ -130,3 +131,21 @@ export function writeByteLevelBpe(dir: string): string {
   return path;
 }
 
+
+/** mulberry32: a tiny seeded generator for tests that must not depend on the tensor layer (a failing fuzz case can be replayed). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Run the `tessera` command as a process; returns its exit code and output. */
+export function runTessera(args: string[], timeoutMs = 300_000): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [new URL('../bin/tessera.mjs', import.meta.url).pathname, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}

@@ -4,17 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeByteLevelBpe } from '../helpers.ts';
+import { runTessera, writeByteLevelBpe } from '../helpers.ts';
 
-const BIN = new URL('../../bin/tessera.mjs', import.meta.url).pathname;
-function tessera(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const tessera = (...args: string[]): ReturnType<typeof runTessera> => runTessera(args, 120_000);
 
 test('train then sample: metrics, checkpoint, and generated text', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));

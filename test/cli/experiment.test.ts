@@ -6,16 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runTessera } from '../helpers.ts';
 
-const BIN = new URL('../../bin/tessera.mjs', import.meta.url).pathname;
-function tessera(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const tessera = (...args: string[]): ReturnType<typeof runTessera> => runTessera(args, 300_000);
 
 test('experiment demo at toy scale: table, stored runs reused, plot', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-exp-'));

@@ -4,18 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { CODEC_IDS, CodecError, type Codec, type CodecErrorReason } from '../../src/compress/index.ts';
+import { seededRandom } from '../helpers.ts';
 
 /** A small seeded generator (mulberry32) so the tests do not depend on the tensor layer. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** n draws of N(0, scale^2), rounded to f32. */
 export function normals(n: number, seed: number, scale = 1): Float32Array {

@@ -11,6 +11,7 @@ import {
   type Announcement, type Commitment, type CoordinatorRequest, type CoordinatorResponse, type Hash, type Identity,
   type RunConfig, type SignedRecord,
 } from '../../src/protocol/index.ts';
+import { seededRandom } from '../helpers.ts';
 
 /** SHA-256 hex of a label, via node:crypto (independent of the code under test). */
 export function h(label: string): Hash {
@@ -113,13 +114,4 @@ export function kinds(): Kind[] {
 }
 
 /** mulberry32: a tiny seeded PRNG, so a failing fuzz case can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
