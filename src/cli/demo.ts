@@ -115,7 +115,7 @@ export async function runDemo(opts: DemoOptions, log: (s: string) => void = cons
   // Loss plot, checkpoint, sample.
   const points = closed.flatMap((e) => [
     { x: e['round'] as number, y: e['valLoss'] as number, series: 'validation' },
-    ...(Number.isFinite(e['trainLoss']) ? [{ x: e['round'] as number, y: e['trainLoss'] as number, series: 'train (mean over contributions)' }] : []),
+    ...(Number.isFinite(e['trainLoss']) ? [{ x: e['round'] as number, y: e['trainLoss'] as number, series: 'train, inner steps' }] : []),
   ]);
   await writeLinePlot(points, join(opts.out, 'loss'), { title: `tessera demo: ${opts.trainers} trainers, DiLoCo H=${opts.H}, int8`, x: 'round', y: 'loss (nats per byte)' });
   const checkpoint = join(opts.out, 'coordinator', 'blobs', finalModel);
