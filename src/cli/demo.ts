@@ -10,10 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { initGpt, sampleTokens } from '../nn/index.ts';
+import { gptTiny, initGpt, sampleTokens } from '../nn/index.ts';
 import { byteTokenizer } from '../data/index.ts';
 import { decodeModelState, type Hash } from '../protocol/index.ts';
-import { presetRunConfig } from '../node/index.ts';
 import { writeLinePlot } from './plot.ts';
 
 export interface DemoOptions {
@@ -120,12 +119,12 @@ export async function runDemo(opts: DemoOptions, log: (s: string) => void = cons
   await writeLinePlot(points, join(opts.out, 'loss'), { title: `tessera demo: ${opts.trainers} trainers, DiLoCo H=${opts.H}, int8`, x: 'round', y: 'loss (nats per byte)' });
   const checkpoint = join(opts.out, 'coordinator', 'blobs', finalModel);
   copyFileSync(checkpoint, join(opts.out, 'final.safetensors'));
-  const config = presetRunConfig({ preset: 'tiny', corpus: opts.corpus });
-  const state = decodeModelState(new Uint8Array(readFileSync(checkpoint)), config.model);
-  const params = initGpt(config.model, 0);
+  const model = gptTiny(); // the demo always runs the tiny preset
+  const state = decodeModelState(new Uint8Array(readFileSync(checkpoint)), model);
+  const params = initGpt(model, 0);
   params.flat.set(state.params);
   const tok = byteTokenizer();
-  const sample = 'ROMEO:' + tok.decode(sampleTokens(params, config.model, tok.encode('ROMEO:'), { length: 200, temperature: 0.8, topK: 40, seed: 1 }));
+  const sample = 'ROMEO:' + tok.decode(sampleTokens(params, model, tok.encode('ROMEO:'), { length: 200, temperature: 0.8, topK: 40, seed: 1 }));
   writeFileSync(join(opts.out, 'sample.txt'), sample + '\n');
 
   const last = closed[closed.length - 1]!;

@@ -13,7 +13,7 @@
  */
 import { sinCosTurnsF32 } from '../tensor/math/index.ts';
 import { f } from '../tensor/math/f32.ts';
-import { getDefaultBackend, matmul, tensor, tidy, type Backend, type Tensor } from '../tensor/index.ts';
+import { getDefaultBackend, matmul, numel, tensor, tidy, type Backend, type Tensor } from '../tensor/index.ts';
 
 /** DeMo's `target_chunk`: blocks are at most 64 along each dimension. */
 export const DCT_TARGET_CHUNK = 64;
@@ -79,7 +79,7 @@ export interface DctLayout {
  */
 export function dctLayout(shape: readonly number[]): DctLayout {
   for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new RangeError(`dctLayout: bad shape [${shape.join(',')}]`);
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = numel(shape);
   if (n === 0) return { rows: 0, cols: 0, s1: 1, s2: 1 };
   if (shape.length === 2) return { rows: shape[0]!, cols: shape[1]!, s1: dctSplit(shape[0]!), s2: dctSplit(shape[1]!) };
   return { rows: 1, cols: n, s1: 1, s2: dctSplit(n) };

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gptParamShapes, gptTiny, gptSmall, initGpt } from '../nn/index.ts';
+import { numel } from '../tensor/index.ts';
 import { byteTokenizer, prepareCorpus, readShards } from '../data/index.ts';
 import { outerDefaults } from '../optim/index.ts';
 import { createCodec, type Codec } from '../compress/index.ts';
@@ -29,13 +30,18 @@ export function runContext(manifest: Uint8Array): RunContext {
   const { config, initialModel } = decodeRunManifest(manifest);
   const run = sha256(manifest);
   const shapes = gptParamShapes(config.model).map(([, s]) => s);
-  const size = shapes.reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+  const size = shapes.reduce((s, shape) => s + numel(shape), 0);
   const codec = createCodec(config.codec, shapes);
   return { run, config, initialModel, codec, size, payloadBytes: codec.byteLength(size) };
 }
 
 export function sha256(bytes: Uint8Array): Hash {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The raw 32-byte SHA-256 of `bytes` (node:crypto: fast enough to hash the parameters every step). */
+export function sha256Digest(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 
 export interface PresetInit {

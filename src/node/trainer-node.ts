@@ -17,7 +17,7 @@ import {
 import { systemClock } from './clock.ts';
 import { Meter, meteredStore, type RoundMetrics } from './metrics.ts';
 import { CoordinatorClient, CoordinatorRefusedError } from './client.ts';
-import { loadRunData, runContext, sha256, type RunContext } from './run.ts';
+import { loadRunData, runContext, sha256, sha256Digest, type RunContext } from './run.ts';
 
 export type TrainerEvent =
   | { readonly kind: 'joined'; readonly run: Hash; readonly round: number; readonly phase: string }
@@ -253,7 +253,8 @@ export class TrainerNode {
         const batch = sampleBatch(this.#train, { seed: config.seed, step, worker: assignment.stream, batchSize: config.batchSize, contextLength: config.model.contextLength });
         worker.step = step;
         const r = applyGradients(worker, forwardBackward(worker, batch));
-        leaves.push(Uint8Array.from(Buffer.from(sha256(new Uint8Array(worker.params.flat.buffer, worker.params.flat.byteOffset, worker.params.flat.byteLength)), 'hex')));
+        const flat = worker.params.flat;
+        leaves.push(sha256Digest(new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength)));
         return r.loss;
       });
       await new Promise<void>((resolve) => setImmediate(resolve)); // let heartbeats and blob requests through

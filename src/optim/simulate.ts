@@ -185,7 +185,7 @@ export function simulate(cfg: SimConfig, data: { train: Int32Array; val: Int32Ar
     const feedback = workers.map(() => frags.map((fr, p) => (d.errorFeedback ? createErrorFeedback(codecs[p]!, fr.size) : undefined)));
     const offsets = frags.map((_, p) => Math.floor((p * d.H) / frags.length));
     const wasActive = workers.map((_, w) => isActive(cfg, w, 0));
-    const pending: Exchange[] = [];
+    let pending: Exchange[] = [];
     const scratch = frags.map((fr) => [new Float32Array(fr.size), new Float32Array(fr.size)] as const);
     evaluate(global, 0);
     for (let t = 0; t < cfg.steps; t++) {
@@ -203,8 +203,8 @@ export function simulate(cfg: SimConfig, data: { train: Int32Array; val: Int32Ar
       for (let p = 0; p < frags.length; p++) {
         if (s > offsets[p]! && (s - offsets[p]!) % d.H === 0) startExchange(p, s, t);
       }
-      for (const ex of pending.filter((e) => e.applyAt === s)) applyExchange(ex, t);
-      pending.splice(0, pending.length, ...pending.filter((e) => e.applyAt !== s));
+      for (const ex of pending) if (ex.applyAt === s) applyExchange(ex, t);
+      pending = pending.filter((e) => e.applyAt !== s);
       if (shouldEval(s)) evaluate(global, s);
     }
     return global;

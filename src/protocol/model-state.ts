@@ -8,6 +8,7 @@
 import { gptParamShapes, readSafetensors, writeSafetensors, type GptConfig, type RawTensor } from '../nn/index.ts';
 import { aggregate, outerStep, type AggregationRule, type OuterConfig } from '../optim/index.ts';
 import { CodecError, type Codec } from '../compress/index.ts';
+import { numel } from '../tensor/index.ts';
 import { ProtocolError } from './errors.ts';
 
 export const MODEL_STATE_FORMAT = 'tessera-run-state-v1';
@@ -30,7 +31,7 @@ export function encodeModelState(model: GptConfig, state: ModelState): Uint8Arra
   const entries: Array<[string, RawTensor]> = [];
   let offset = 0;
   for (const [name, shape] of gptParamShapes(model)) {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = numel(shape);
     entries.push([name, { dtype: 'F32', shape, data: state.params.subarray(offset, offset + size) }]);
     offset += size;
   }
@@ -56,7 +57,7 @@ export function decodeModelState(bytes: Uint8Array, model: GptConfig): ModelStat
   const round = Number(meta['round']);
   if (!Number.isSafeInteger(round) || round < 0) throw new ProtocolError('malformed', `checkpoint round ${meta['round']}`);
   const shapes = gptParamShapes(model);
-  const total = shapes.reduce((s, [, shape]) => s + shape.reduce((a, b) => a * b, 1), 0);
+  const total = shapes.reduce((s, [, shape]) => s + numel(shape), 0);
   if (file.tensors.size !== shapes.length + 1) throw new ProtocolError('malformed', `checkpoint holds ${file.tensors.size} tensors, expected ${shapes.length + 1}`);
   const params = new Float32Array(total);
   let offset = 0;
@@ -71,7 +72,7 @@ export function decodeModelState(bytes: Uint8Array, model: GptConfig): ModelStat
   };
   for (const [name, shape] of shapes) {
     take(name, shape, params, offset);
-    offset += shape.reduce((a, b) => a * b, 1);
+    offset += numel(shape);
   }
   const momentum = new Float32Array(total);
   take(MOMENTUM, [total], momentum, 0);
